@@ -1,0 +1,36 @@
+package dev.weft.spi;
+
+import dev.weft.api.BodyPolicy;
+import dev.weft.api.Handler;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * What the server gives a protocol for each connection.
+ *
+ * @param handler the application's handler, served every request
+ * @param bodyPolicy the default body policy, reported by each request
+ * @param handlerExecutor runs handlers; the server's starts one virtual thread per task
+ * @param shutdownGrace how long in-flight exchanges get to finish on graceful stop
+ */
+public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace) {
+
+    /** @throws NullPointerException for a null field */
+    public ProtocolContext {
+        Objects.requireNonNull(handler, "handler is null");
+        Objects.requireNonNull(bodyPolicy, "bodyPolicy is null");
+        Objects.requireNonNull(handlerExecutor, "handlerExecutor is null");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace is null");
+    }
+
+    /** @return a context with default policy, a virtual thread per handler call and 10 s of grace */
+    public static ProtocolContext of(Handler handler) {
+        return new ProtocolContext(handler, BodyPolicy.defaults(), VirtualThreads.EXECUTOR, Duration.ofSeconds(10));
+    }
+
+    /** Holds the shared virtual-thread-per-task executor. */
+    private static final class VirtualThreads {
+        static final Executor EXECUTOR = task -> Thread.ofVirtual().name("weft-handler").start(task);
+    }
+}
