@@ -23,11 +23,11 @@ import java.util.Objects;
  * @param limits the defences against hostile peers (issue 8)
  * @param prefaceTimeout a connection that has not sent its preface and SETTINGS by then is closed
  *     (slowloris); default 10 s
- * @param idleTimeout a connection with no open stream for this long gets GOAWAY NO_ERROR and is
- *     closed; default 60 s
+ * @param shutdownDeadline on graceful shutdown, how long streams in flight may still run before the
+ *     connection is closed anyway; default 10 s (the transport's own deadline may be shorter)
  */
 public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int connectionWindowSize, int maxFrameSize,
-                            int maxHeaderListSize, Limits limits, Duration prefaceTimeout, Duration idleTimeout) {
+                            int maxHeaderListSize, Limits limits, Duration prefaceTimeout, Duration shutdownDeadline) {
 
     /** Default SETTINGS_MAX_CONCURRENT_STREAMS. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
@@ -44,7 +44,7 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     public Http2Settings {
         Objects.requireNonNull(limits, "limits is null");
         Objects.requireNonNull(prefaceTimeout, "prefaceTimeout is null");
-        Objects.requireNonNull(idleTimeout, "idleTimeout is null");
+        Objects.requireNonNull(shutdownDeadline, "shutdownDeadline is null");
         if (maxConcurrentStreams < 1) {
             throw new IllegalArgumentException("maxConcurrentStreams must be >= 1: " + maxConcurrentStreams);
         }
@@ -64,37 +64,37 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     public static Http2Settings defaults() {
         return new Http2Settings(DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_CONNECTION_WINDOW_SIZE,
                 FrameReader.MIN_MAX_FRAME_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE, Limits.defaults(), Duration.ofSeconds(10),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(10));
     }
 
     /** @return these settings with another stream cap */
     public Http2Settings withMaxConcurrentStreams(int value) {
         return new Http2Settings(value, initialWindowSize, connectionWindowSize, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, idleTimeout);
+                prefaceTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other receive windows */
     public Http2Settings withWindows(int stream, int connection) {
         return new Http2Settings(maxConcurrentStreams, stream, connection, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, idleTimeout);
+                prefaceTimeout, shutdownDeadline);
     }
 
     /** @return these settings with another header list cap */
     public Http2Settings withMaxHeaderListSize(int value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize, value, limits,
-                prefaceTimeout, idleTimeout);
+                prefaceTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other limits */
     public Http2Settings withLimits(Limits value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, value, prefaceTimeout, idleTimeout);
+                maxHeaderListSize, value, prefaceTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other timeouts */
-    public Http2Settings withTimeouts(Duration preface, Duration idle) {
+    public Http2Settings withTimeouts(Duration preface, Duration shutdown) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, limits, preface, idle);
+                maxHeaderListSize, limits, preface, shutdown);
     }
 
     /**
