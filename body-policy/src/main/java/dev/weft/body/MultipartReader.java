@@ -115,6 +115,8 @@ final class MultipartReader {
                     : new MalformedFormException(415, "not a multipart body: " + e.getMessage());
         } catch (FileUploadException e) {
             throw realCause(guarded, new MalformedFormException("malformed multipart body: " + e.getMessage(), e));
+        } catch (FormException ours) {
+            throw ours;
         } catch (IOException e) {
             throw realCause(guarded, e);
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -143,13 +145,13 @@ final class MultipartReader {
             String fileName = item.getName();
             String partType = item.getContentType();
             BodyPolicy.Storage storage = quota.policy().storage().choose(name, fileName, partType);
-            Input input;
-            try (InputStream content = item.getInputStream()) {
-                input = switch (storage) {
-                    case RAM -> readToMemory(content, name, fileName, partType);
-                    case DISK -> readToDisk(content, name, fileName, partType);
-                };
-            }
+            // not closed on failure: closing an item stream drains the part, and a part over a
+            // quota may never end; each reader below reads its part to the end
+            InputStream content = item.getInputStream();
+            Input input = switch (storage) {
+                case RAM -> readToMemory(content, name, fileName, partType);
+                case DISK -> readToDisk(content, name, fileName, partType);
+            };
             fields.add(new FormField(Source.BODY, name, input));
         }
         return fields;
