@@ -42,12 +42,15 @@ final class GeneratedBody implements Body {
         return bytes;
     }
 
-    /** Fills {@code target} with the generated content bytes starting at {@code position}. */
+    /** Fills {@code target} with the content bytes of the chunk starting at {@code position}. */
     static void fill(byte[] block, long position, byte[] target, int count) {
+        if (position % CHUNK != 0) {
+            throw new IllegalArgumentException("chunks start at multiples of " + CHUNK + ": " + position);
+        }
+        // vary each 64 KiB block with its index so that a misplaced or repeated block changes the hash
+        byte variation = (byte) (position / CHUNK * 31 + 7);
         for (int i = 0; i < count; i++) {
-            long at = position + i;
-            // vary each 64 KiB block with its index so that a misplaced block changes the hash
-            target[i] = (byte) (block[(int) (at % CHUNK)] ^ (at / CHUNK));
+            target[i] = (byte) (block[i] ^ variation);
         }
     }
 
