@@ -98,10 +98,15 @@ final class MultipartReader {
      * @throws IOException the body's own failure (reset, disconnect, interrupt)
      */
     List<FormField> read(InputStream body, String contentType) throws IOException {
-        GuardedInputStream guarded = new GuardedInputStream(body, maxBodyBytes(quota.policy()));
+        WeftFileUpload upload = new WeftFileUpload(quota);
+        GuardedInputStream guarded = new GuardedInputStream(body, maxBodyBytes(quota.policy()),
+                upload.getBoundary(contentType));
         boolean complete = false;
         try {
-            List<FormField> fields = readParts(guarded, contentType);
+            List<FormField> fields = readParts(upload, guarded, contentType);
+            if (!guarded.sawDelimiter()) {
+                throw new MalformedFormException(400, "malformed multipart body: no boundary delimiter found");
+            }
             complete = true;
             return fields;
         } catch (UncheckedIOException wrapped) {
@@ -133,8 +138,7 @@ final class MultipartReader {
         return guarded.failure() != null ? guarded.failure() : fallback;
     }
 
-    private List<FormField> readParts(InputStream body, String contentType) throws IOException {
-        WeftFileUpload upload = new WeftFileUpload(quota);
+    private List<FormField> readParts(WeftFileUpload upload, InputStream body, String contentType) throws IOException {
         upload.setMaxPartHeaderSize(quota.policy().maxHeader());
         upload.setHeaderCharset(StandardCharsets.UTF_8);
         FileItemInputIterator items = upload.getItemIterator(new BodyRequestContext(contentType, body));

@@ -253,4 +253,25 @@ class FormParserTest {
         assertNull(form.first("a").fileName());
         assertTrue(!form.first("a").isFile());
     }
+
+    @Test
+    void emptyMultipartFormIsValidButABodyWithoutDelimiterIsNot() throws Exception {
+        FormData empty = parser.parseBody(Body.of(new Multipart().build()), Multipart.CONTENT_TYPE,
+                BodyPolicy.defaults(), resources);
+        assertEquals(List.of(), empty.fields());
+        FormException error = assertThrows(FormException.class, () -> parser.parseBody(Body.of("--other--\r\n"),
+                Multipart.CONTENT_TYPE, BodyPolicy.defaults(), resources));
+        assertEquals(400, error.status());
+        assertEquals("malformed multipart body: no boundary delimiter found", error.getMessage());
+    }
+
+    @Test
+    void delimiterAfterAPreambleWithDashesIsFound() throws Exception {
+        byte[] form = new Multipart().field("a", "1").build();
+        byte[] withPreamble = new byte[form.length + 7];
+        System.arraycopy("---\r\n-\r\n".getBytes(StandardCharsets.US_ASCII), 0, withPreamble, 0, 7);
+        System.arraycopy(form, 0, withPreamble, 7, form.length);
+        FormData data = parser.parseBody(Body.of(withPreamble), Multipart.CONTENT_TYPE, BodyPolicy.defaults(), resources);
+        assertEquals("1", ((Input.InMemory) data.first("a")).text());
+    }
 }
