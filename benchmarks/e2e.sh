@@ -15,6 +15,8 @@
 # Knobs (environment): ROUNDS=2 DURATION=10 WARMUP=3 JIT_WARMUP=30 TRANSPORTS="nio epoll"
 #   SCENARIOS="S1 S2 S3 S4 S5" PEER=1 IDLE=1 IDLE_COUNT=10000 PORT=18080 SERVER_CPU=0 CLIENT_CPU=1
 #   PAGE=docs/PERFORMANCE.md WEFT_NO_BUILD=1 (skip the build). Defaults take about 12 minutes.
+#   EXTRA_SERVERS="weft-NAME=TRANSPORT:JVM_FLAGS;..." adds Weft variants to the rotation, e.g.
+#   EXTRA_SERVERS="weft-epoll-nocoalesce=epoll:-Dweft.transport.coalesceFlushes=false".
 # Every load run is bounded in time; servers are stopped by pid when the script ends.
 set -euo pipefail
 
@@ -38,8 +40,8 @@ PAGE="${PAGE:-docs/PERFORMANCE.md}"
 JDK="${JDK:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | head -n 1)}"
 JAVA="$JDK/bin/java"
 JAR="$HERE/target/benchmarks.jar"
-COMMAND_LINE="$(for v in ROUNDS DURATION WARMUP JIT_WARMUP TRANSPORTS SCENARIOS PEER IDLE IDLE_COUNT; do
-  printf '%s=%q ' "$v" "${!v}"; done)./benchmarks/e2e.sh"
+COMMAND_LINE="$(for v in ROUNDS DURATION WARMUP JIT_WARMUP TRANSPORTS SCENARIOS PEER IDLE IDLE_COUNT EXTRA_SERVERS; do
+  if [ -n "${!v:-}" ]; then printf '%s=%q ' "$v" "${!v}"; fi; done)./benchmarks/e2e.sh"
 
 command -v h2load >/dev/null || { echo "e2e.sh: h2load missing: apt-get install nghttp2-client" >&2; exit 3; }
 [ -x "$JAVA" ] || { echo "e2e.sh: no JDK 25 found (set JDK=...)" >&2; exit 3; }
@@ -79,13 +81,24 @@ wait_for_port() {
   return 1
 }
 
-# start_server NAME: weft-nio, weft-epoll or netty; sets SERVER_PID. Extra flags in $EXTRA_FLAGS.
+declare -A TRANSPORT_OF=() OPTS_OF=()
+for t in $TRANSPORTS; do TRANSPORT_OF["weft-$t"]="$t"; OPTS_OF["weft-$t"]="${WEFT_JAVA_OPTS:-}"; done
+EXTRA_NAMES=()
+IFS=';' read -ra EXTRA_SPECS <<<"${EXTRA_SERVERS:-}"
+for spec in "${EXTRA_SPECS[@]}"; do
+  [ -n "$spec" ] || continue
+  name="${spec%%=*}"; rest="${spec#*=}"
+  [[ "$name" == weft-* ]] || { echo "e2e.sh: EXTRA_SERVERS names start with weft-: $name" >&2; exit 2; }
+  TRANSPORT_OF["$name"]="${rest%%:*}"; OPTS_OF["$name"]="${rest#*:}"; EXTRA_NAMES+=("$name")
+done
+
+# start_server NAME: a Weft name of TRANSPORT_OF, or netty; sets SERVER_PID. Extra flags in $EXTRA_FLAGS.
 start_server() {
   local name="$1" log="$OUT/$1.log"
   case "$name" in
     weft-*)
-      WEFT_NO_BUILD=1 JAVA_OPTS="${WEFT_JAVA_OPTS:-}" taskset -c "$SERVER_CPU" "$ROOT/weft" serve --port "$PORT" \
-        --transport "${name#weft-}" --loops 1 --root "$ROOT/demo" ${EXTRA_FLAGS:-} >>"$log" 2>&1 &
+      WEFT_NO_BUILD=1 JAVA_OPTS="${OPTS_OF[$name]}" taskset -c "$SERVER_CPU" "$ROOT/weft" serve --port "$PORT" \
+        --transport "${TRANSPORT_OF[$name]}" --loops 1 --root "$ROOT/demo" ${EXTRA_FLAGS:-} >>"$log" 2>&1 &
       ;;
     netty)
       taskset -c "$SERVER_CPU" "$JAVA" ${NETTY_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$JAR" \
@@ -154,6 +167,7 @@ measure() { # measure ROUND SERVER SCENARIO: one scenario, one JSON line into $R
 
 SERVERS=()
 for t in $TRANSPORTS; do SERVERS+=("weft-$t"); done
+SERVERS+=("${EXTRA_NAMES[@]}")
 [ "$PEER" = 1 ] && SERVERS+=("netty")
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -174,6 +188,7 @@ done
 
 if [ "$IDLE" = 1 ]; then
   for server in "${SERVERS[@]}"; do
+    [[ " ${EXTRA_NAMES[*]} " == *" $server "* ]] && continue
     echo "e2e.sh: idle connections: $IDLE_COUNT on $server" >&2
     EXTRA_FLAGS="--max-connections $((IDLE_COUNT + 100)) --idle-timeout 600"
     [ "$server" = netty ] && EXTRA_FLAGS=""
