@@ -17,8 +17,11 @@ import org.slf4j.LoggerFactory;
 public final class ExchangeResources implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeResources.class);
 
-    /** Guarded by {@code this}. */
-    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    /**
+     * Guarded by {@code this}. Created on the first registration: most exchanges (small GETs)
+     * register nothing, and an empty {@code ArrayDeque} still allocates its 17-slot array.
+     */
+    private Deque<AutoCloseable> resources;
     /** Guarded by {@code this}. */
     private boolean closed;
 
@@ -28,6 +31,9 @@ public final class ExchangeResources implements AutoCloseable {
     public void register(AutoCloseable resource) {
         synchronized (this) {
             if (!closed) {
+                if (resources == null) {
+                    resources = new ArrayDeque<>(4);
+                }
                 resources.push(resource);
                 return;
             }
@@ -47,7 +53,7 @@ public final class ExchangeResources implements AutoCloseable {
             AutoCloseable next;
             synchronized (this) {
                 closed = true;
-                next = resources.poll();
+                next = resources == null ? null : resources.poll();
             }
             if (next == null) {
                 return;

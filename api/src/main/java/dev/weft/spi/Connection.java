@@ -55,7 +55,15 @@ public interface Connection {
      */
     void writeFile(FileChannel file, long position, long count, ProgressListener listener);
 
-    /** Sends what the socket takes now; the rest follows as it drains. Loop thread only. */
+    /**
+     * Sends what the socket takes now; the rest follows as it drains. Loop thread only.
+     *
+     * <p>A flush asked for from a task the loop runs ({@link EventLoop#execute}) may be coalesced
+     * with the other flushes of the same pass of tasks: the transport then sends at the end of
+     * that pass, before it waits for I/O again, so many small response pieces handed over by
+     * handler threads leave in one gathering write. Flushes from I/O callbacks (such as
+     * {@link ConnectionHandler#onRead}) and timers send at once.
+     */
     void flush();
 
     /** @return whether the queued output is under the high watermark */

@@ -33,6 +33,18 @@ final class EpollConnection implements Connection {
 
     /** Reads per readiness event before other connections get a turn. */
     private static final int MAX_READS_PER_TURN = 16;
+    /**
+     * Whether flushes asked for by loop tasks wait for the end of the task pass (default on;
+     * {@code -Dweft.transport.coalesceFlushes=false} sends each at once, for comparisons).
+     */
+    static final boolean COALESCE_FLUSHES =
+            !"false".equals(System.getProperty("weft.transport.coalesceFlushes"));
+    /**
+     * Whether consecutive file regions of one channel share one duplicated fd, and a frame
+     * header queued just before a file region is sent with {@code MSG_MORE} (default on;
+     * {@code -Dweft.epoll.fileBatching=false} turns both off, for comparisons).
+     */
+    static final boolean FILE_BATCHING = !"false".equals(System.getProperty("weft.epoll.fileBatching"));
     /** Bytes one send-loop pass over a file region asks the kernel for (seed 001's pass size). */
     static final long FILE_PASS_BYTES = 1024 * 1024;
     /** Passes per turn before other connections get the loop. */
@@ -88,6 +100,9 @@ final class EpollConnection implements Connection {
     /** The socket may hold unread bytes (edge-triggered bookkeeping; harmless when level-triggered). */
     private boolean readReady;
     private boolean readDeferred;
+    /** The channel of the last file region queued, and its duplicated fd; see {@link #openSource}. */
+    private FileChannel sharedChannel;
+    private FileRegionSource.SharedFd sharedFd;
     /** The interest set epoll has now (level-triggered mode). */
     private int registeredInterest;
     private long lastProgressNanos = System.nanoTime();
@@ -179,7 +194,7 @@ final class EpollConnection implements Connection {
         }
         FileRegionSource source;
         try {
-            source = FileRegionSource.open(file, position, count);
+            source = openSource(file, position, count);
         } catch (IOException | RuntimeException e) {
             closeOnLoop(new IOException("cannot send file region (" + position + ", " + count + "): " + e.getMessage(), e), false);
             return;
@@ -189,12 +204,48 @@ final class EpollConnection implements Connection {
         checkHighWatermark();
     }
 
+    /**
+     * Opens a region's source, reusing the fd duplicated for the previous region when it came
+     * from the same (still open) channel: HTTP/2 sends a file as one region per DATA frame.
+     */
+    private FileRegionSource openSource(FileChannel file, long position, long count) throws IOException {
+        if (FILE_BATCHING && file == sharedChannel && sharedFd != null && file.isOpen()) {
+            return FileRegionSource.sharing(sharedFd, position);
+        }
+        FileRegionSource source = FileRegionSource.open(file, position, count);
+        releaseSharedFd();
+        if (FILE_BATCHING && source instanceof FileRegionSource.Sendfile sendfile) {
+            sharedChannel = file;
+            sharedFd = sendfile.shared().retain();
+        }
+        return source;
+    }
+
+    /** Drops the connection's hold on the last channel's fd (queued regions keep theirs). */
+    private void releaseSharedFd() {
+        if (sharedFd != null) {
+            sharedFd.release();
+            sharedFd = null;
+            sharedChannel = null;
+        }
+    }
+
     @Override
     public void flush() {
         checkLoop("flush");
-        if (open && !waitingForSocket) {
-            sendQueued();
+        if (!open || waitingForSocket) {
+            return;
         }
+        if (loop.coalescingFlushes()) {
+            if (!sendDeferred) {
+                sendDeferred = true;
+                if (!readDeferred) {
+                    loop.defer(this);
+                }
+            }
+            return;
+        }
+        sendQueued();
     }
 
     @Override
@@ -422,8 +473,11 @@ final class EpollConnection implements Connection {
         MemorySegment staging = loop.staging;
         long stagingUsed = 0;
         int count = 0;
+        boolean fileNext = false;
         for (Outbound item : queue) {
             if (!(item instanceof Outbound.Bytes(ByteBuffer buffer)) || count == EpollEventLoop.MAX_IOVECS) {
+                // A DATA frame header right before its file payload: no short segment of its own.
+                fileNext = FILE_BATCHING && item instanceof Outbound.File;
                 break;
             }
             MemorySegment source = MemorySegment.ofBuffer(buffer);
@@ -448,7 +502,7 @@ final class EpollConnection implements Connection {
             }
         }
         loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr);
+        return LinuxNative.sendmsg(fd, loop.msghdr, fileNext ? LinuxNative.MSG_MORE : 0);
     }
 
     private void consumeSent(long sent) {
@@ -533,6 +587,7 @@ final class EpollConnection implements Connection {
     }
 
     private void outputDrained() {
+        releaseSharedFd();
         if (outputShutdownRequested && !outputShut) {
             finishOutputShutdown();
         }
@@ -669,6 +724,7 @@ final class EpollConnection implements Connection {
             }
         }
         queue.clear();
+        releaseSharedFd();
         pendingBytes = 0;
         LinuxNative.close(fd);
         loop.forget(this);

@@ -93,6 +93,8 @@ final class EpollEventLoop implements EventLoop {
     private final Map<Long, EpollConnection> connections = new HashMap<>();
     /** Connections with work left over from a turn cut short for fairness. */
     private final ArrayDeque<EpollConnection> deferred = new ArrayDeque<>();
+    /** Whether {@link #runTasks} is running, so that flushes may wait for {@link #runDeferred}. */
+    private boolean inTasks;
 
     EpollEventLoop(EpollServer server, EpollTuning tuning, int index, int readBufferSize) throws NativeCallException {
         this.server = server;
@@ -421,13 +423,28 @@ final class EpollEventLoop implements EventLoop {
 
     private void runTasks() {
         // Bounded: tasks that schedule tasks must not keep the loop from epoll forever.
-        for (int budget = tasks.size(); budget > 0; budget--) {
-            Runnable task = tasks.poll();
-            if (task == null) {
-                return;
+        inTasks = true;
+        try {
+            for (int budget = tasks.size(); budget > 0; budget--) {
+                Runnable task = tasks.poll();
+                if (task == null) {
+                    return;
+                }
+                runGuarded(task, "task");
             }
-            runGuarded(task, "task");
+        } finally {
+            inTasks = false;
         }
+    }
+
+    /**
+     * Whether a flush asked for now can wait for {@link #runDeferred}, which follows the task
+     * pass before the loop waits again. Handler threads hand each response piece to the loop as
+     * its own task, and each used to end in a {@code sendmsg}; sending them together makes one
+     * gathering write per connection and pass instead. Loop thread.
+     */
+    boolean coalescingFlushes() {
+        return inTasks && EpollConnection.COALESCE_FLUSHES;
     }
 
     private void runDueTimers() {

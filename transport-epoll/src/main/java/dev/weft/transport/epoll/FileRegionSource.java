@@ -26,7 +26,7 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
     static FileRegionSource open(FileChannel channel, long position, long count) throws IOException {
         OptionalInt fd = FileDescriptors.of(channel);
         if (fd.isPresent()) {
-            return new Sendfile(LinuxNative.dup(fd.getAsInt()), position);
+            return new Sendfile(new SharedFd(LinuxNative.dup(fd.getAsInt())), position);
         }
         Arena arena = Arena.ofConfined();
         try {
@@ -51,21 +51,59 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
     /** Frees the fd or mapping; idempotent. */
     abstract void close();
 
+    /**
+     * A duplicated file fd shared by the regions queued from one channel (an HTTP/2 file goes out
+     * as one region per DATA frame: a dup and a close per 16 KiB frame cost as many system calls
+     * as the sendfile itself). Closed when its last user releases it. Loop thread only.
+     */
+    static final class SharedFd {
+        final int fd;
+        private int users = 1;
+
+        /** @param fd a fd this object now owns, with one user: the caller */
+        SharedFd(int fd) {
+            this.fd = fd;
+        }
+
+        /** @return this, with one more user */
+        SharedFd retain() {
+            users++;
+            return this;
+        }
+
+        /** Drops one user; the last closes the fd. */
+        void release() {
+            if (--users == 0) {
+                LinuxNative.close(fd);
+            }
+        }
+    }
+
+    /** @return a sendfile source at {@code position} over {@code shared} (which it retains) */
+    static FileRegionSource sharing(SharedFd shared, long position) {
+        return new Sendfile(shared.retain(), position);
+    }
+
     /** sendfile(2) from a duplicated fd; the kernel advances our offset, not the file's position. */
     static final class Sendfile extends FileRegionSource {
-        private final int fileFd;
+        private final SharedFd file;
         private long position;
         private boolean closed;
 
-        Sendfile(int fileFd, long position) {
-            this.fileFd = fileFd;
+        Sendfile(SharedFd file, long position) {
+            this.file = file;
             this.position = position;
+        }
+
+        /** @return the shared fd this source sends from */
+        SharedFd shared() {
+            return file;
         }
 
         @Override
         long send(int socketFd, long maxBytes, MemorySegment offsetScratch) {
             offsetScratch.set(ValueLayout.JAVA_LONG, 0, position);
-            long sent = LinuxNative.sendfile(socketFd, fileFd, offsetScratch, maxBytes);
+            long sent = LinuxNative.sendfile(socketFd, file.fd, offsetScratch, maxBytes);
             if (sent > 0) {
                 position += sent;
             }
@@ -81,7 +119,7 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
         void close() {
             if (!closed) {
                 closed = true;
-                LinuxNative.close(fileFd);
+                file.release();
             }
         }
     }

@@ -50,6 +50,8 @@ final class LinuxNative {
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
     static final int MSG_NOSIGNAL = 0x4000;
+    /** send flag: more data follows at once, so the kernel need not push a short segment now. */
+    static final int MSG_MORE = 0x8000;
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
@@ -376,10 +378,20 @@ final class LinuxNative {
      * @return bytes sent, or {@code -errno}
      */
     static long sendmsg(int fd, MemorySegment msghdr) {
+        return sendmsg(fd, msghdr, 0);
+    }
+
+    /**
+     * As {@link #sendmsg(int, MemorySegment)}, with extra flags ({@link #MSG_MORE}).
+     *
+     * @return bytes sent, or {@code -errno}
+     */
+    static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         MemorySegment capture = capture();
+        int allFlags = MSG_NOSIGNAL | flags;
         try {
             while (true) {
-                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, MSG_NOSIGNAL), capture);
+                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, allFlags), capture);
                 if (result != -Errno.EINTR.number) {
                     return result;
                 }

@@ -30,6 +30,12 @@ final class NioConnection implements Connection {
     private static final int READS_PER_EVENT = 4;
     /** Buffers per gathering write. */
     private static final int MAX_GATHER = 64;
+    /**
+     * Whether flushes asked for by loop tasks wait for the end of the task pass (default on;
+     * {@code -Dweft.transport.coalesceFlushes=false} sends each at once, for comparisons).
+     */
+    static final boolean COALESCE_FLUSHES =
+            !"false".equals(System.getProperty("weft.transport.coalesceFlushes"));
 
     private final long id = IDS.incrementAndGet();
     private final SocketChannel channel;
@@ -49,6 +55,8 @@ final class NioConnection implements Connection {
     private boolean outputShutdown;
     /** Set while writeQueued runs, so a listener that flushes from a callback does not recurse. */
     private boolean writing;
+    /** Set while this connection waits in the loop's end-of-task-pass flush list. */
+    private boolean flushQueued;
     private volatile boolean open = true;
     long lastActivityNanos = System.nanoTime();
 
@@ -118,6 +126,22 @@ final class NioConnection implements Connection {
     @Override
     public void flush() {
         checkInLoop();
+        if (!open) {
+            return;
+        }
+        if (loop.coalescingFlushes()) {
+            if (!flushQueued) {
+                flushQueued = true;
+                loop.flushAfterTasks(this);
+            }
+            return;
+        }
+        writeQueued();
+    }
+
+    /** The loop's end-of-task-pass flush. Loop thread. */
+    void flushCoalesced() {
+        flushQueued = false;
         if (open) {
             writeQueued();
         }

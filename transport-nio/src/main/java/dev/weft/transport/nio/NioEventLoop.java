@@ -38,6 +38,10 @@ final class NioEventLoop implements EventLoop, Runnable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final Set<NioConnection> connections = new HashSet<>();
     private final ByteBuffer readBuffer;
+    /** Connections whose flush, asked for by a task, waits for the end of the task pass. Loop thread. */
+    private final List<NioConnection> flushAfterTasks = new ArrayList<>();
+    /** Loop thread: whether {@link #runTasks} is running, so that flushes may be coalesced. */
+    private boolean inTasks;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean running = true;
     /** Loop thread only: stop once the last connection has closed. */
@@ -195,13 +199,44 @@ final class NioEventLoop implements EventLoop, Runnable {
         // Bounded per pass so a task that keeps re-submitting itself cannot starve I/O.
         int budget = 4096;
         Runnable task;
-        while (budget-- > 0 && (task = tasks.poll()) != null) {
+        inTasks = true;
+        try {
+            while (budget-- > 0 && (task = tasks.poll()) != null) {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("event loop task failed", e);
+                }
+            }
+        } finally {
+            inTasks = false;
+        }
+        flushCoalesced();
+    }
+
+    /**
+     * Whether a flush asked for now can wait for the end of the task pass. Handler threads hand
+     * each response piece to the loop as its own task, and each used to end in a write syscall;
+     * sending them together makes one gathering write per connection and pass instead.
+     */
+    boolean coalescingFlushes() {
+        return inTasks && NioConnection.COALESCE_FLUSHES;
+    }
+
+    /** Queues {@code connection}'s flush for the end of the task pass. Loop thread. */
+    void flushAfterTasks(NioConnection connection) {
+        flushAfterTasks.add(connection);
+    }
+
+    private void flushCoalesced() {
+        for (int i = 0; i < flushAfterTasks.size(); i++) {
             try {
-                task.run();
+                flushAfterTasks.get(i).flushCoalesced();
             } catch (RuntimeException e) {
-                LOG.error("event loop task failed", e);
+                LOG.error("coalesced flush failed", e);
             }
         }
+        flushAfterTasks.clear();
     }
 
     private void runDueTimers() {
