@@ -17,6 +17,7 @@
 #   PAGE=docs/PERFORMANCE.md WEFT_NO_BUILD=1 (skip the build). Defaults take about 12 minutes.
 #   EXTRA_SERVERS="weft-NAME=TRANSPORT:JVM_FLAGS;..." adds Weft variants to the rotation, e.g.
 #   EXTRA_SERVERS="weft-epoll-nocoalesce=epoll:-Dweft.transport.coalesceFlushes=false".
+#   REPORT_ONLY=benchmarks/results/e2e-<time> only regenerates the page from that run.
 # Every load run is bounded in time; servers are stopped by pid when the script ends.
 set -euo pipefail
 
@@ -43,6 +44,14 @@ JAR="$HERE/target/benchmarks.jar"
 COMMAND_LINE="$(for v in ROUNDS DURATION WARMUP JIT_WARMUP TRANSPORTS SCENARIOS PEER IDLE IDLE_COUNT EXTRA_SERVERS; do
   if [ -n "${!v:-}" ]; then printf '%s=%q ' "$v" "${!v}"; fi; done)./benchmarks/e2e.sh"
 
+# REPORT_ONLY=DIR: regenerate the page from an earlier run's results (e.g. after editing the notes).
+if [ -n "${REPORT_ONLY:-}" ]; then
+  python3 "$HERE/e2e_report.py" --results "$REPORT_ONLY/results.jsonl" --command "$(cat "$REPORT_ONLY/command.txt")" \
+    --java "$JAVA" --notes "$HERE/PERFORMANCE-notes.md" --jmh-dir "$HERE/results" >"$PAGE"
+  echo "e2e.sh: wrote $PAGE from $REPORT_ONLY" >&2
+  exit 0
+fi
+
 command -v h2load >/dev/null || { echo "e2e.sh: h2load missing: apt-get install nghttp2-client" >&2; exit 3; }
 [ -x "$JAVA" ] || { echo "e2e.sh: no JDK 25 found (set JDK=...)" >&2; exit 3; }
 
@@ -56,6 +65,7 @@ OUT="$HERE/results/e2e-$STAMP"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
+echo "$COMMAND_LINE" > "$OUT/command.txt"
 BODY="$OUT/body-1m.bin"
 head -c 1048576 /dev/urandom > "$BODY"
 echo "e2e.sh: results in $OUT" >&2

@@ -120,7 +120,17 @@ def ratio_text(values):
     return f"{statistics.median(values):.2f}" + (f" [{min(values):.2f}–{max(values):.2f}]" if len(values) > 1 else "")
 
 
-weft = [s for s in servers if s.startswith("weft-")]
+weft_all = [s for s in servers if s.startswith("weft-")]
+
+
+def base_of(name):
+    """The longest other Weft server name that this one extends with a -suffix, or None."""
+    bases = [b for b in weft_all if b != name and name.startswith(b + "-")]
+    return max(bases, key=len) if bases else None
+
+
+# The comparison with Netty uses the plain servers; variants are compared with their base below.
+weft = [s for s in weft_all if base_of(s) is None]
 if "netty" in servers:
     w("## Weft / Netty, per round of the same run\n")
     w("Throughput ratio (req/s) median [min–max over rounds]; above 1 Weft is faster. Per-CPU ratio: requests "
@@ -166,16 +176,19 @@ if "weft-nio" in servers and "weft-epoll" in servers:
         w(f"| {s} | {ratio_text(thr)} | {ratio_text(cpu)} |")
     w("")
 
-variants = [(v, b) for v in weft for b in weft if v != b and v.startswith(b + "-")]
+variants = [(v, base_of(v)) for v in weft_all if base_of(v) is not None]
 if variants:
     w("## Weft variants against their base, per round of the same run\n")
-    w("A variant is the base server with one change switched off (see its JVM flags in the command); "
-      "a ratio above 1 means the change (on in the base) is faster.\n")
+    w("A variant is its base server with one JVM flag changed (the flags are in the command above); ratios "
+      "are base / variant, per round. For a variant that switches an optimisation off, a req/s ratio above 1 "
+      "is what the optimisation bought.\n")
     w("| scenario | " + " | ".join(f"{b} / {v} req/s" for v, b in variants) + " | "
+      + " | ".join(f"{b} / {v} per CPU" for v, b in variants) + " | "
       + " | ".join(f"{b} / {v} p99" for v, b in variants) + " |")
-    w("|---|" + "---:|" * (2 * len(variants)))
+    w("|---|" + "---:|" * (3 * len(variants)))
     for s in scenarios:
         w(f"| {s} | " + " | ".join(ratio_text(ratios(s, b, v)) for v, b in variants) + " | "
+          + " | ".join(ratio_text(ratios(s, b, v, "per_cpu")) for v, b in variants) + " | "
           + " | ".join(ratio_text(ratios(s, b, v, "p99_ms")) for v, b in variants) + " |")
     w("")
 
@@ -197,15 +210,18 @@ if jmh:
     doc = json.load(open(jmh[-1]))
     w("## Core benchmarks (JMH)\n")
     w(f"Latest `./benchmarks/jmh.sh` result, `{os.path.relpath(jmh[-1])}` (not committed; arguments "
-      f"`{doc.get('arguments') or '(defaults)'}`, finished {doc.get('finished')}). One thread; score per second.\n")
-    w("| benchmark | params | ops/s | MB/s | frames (units)/s |")
-    w("|---|---|---:|---:|---:|")
+      f"`{doc.get('arguments') or '(defaults)'}`, finished {doc.get('finished')}). One thread; score per second. "
+      "An error wider than the score means the machine was too busy for that figure to mean much.\n")
+    w("| benchmark | params | ops/s | ± (99.9%) | MB/s | frames (units)/s |")
+    w("|---|---|---:|---:|---:|---:|")
     for b in doc["jmh"]:
         params = ", ".join(f"{k}={v}" for k, v in (b.get("params") or {}).items())
         sec = b.get("secondaryMetrics") or {}
         mb = sec.get("bytes", {}).get("score")
         fr = sec.get("frames", {}).get("score")
-        w(f"| {b['benchmark'].replace('dev.weft.benchmarks.', '')} | {params} | {b['primaryMetric']['score']:,.0f} | "
+        err = b['primaryMetric'].get('scoreError')
+        err = f"{err:,.0f}" if isinstance(err, (int, float)) and err == err else "—"
+        w(f"| {b['benchmark'].replace('dev.weft.benchmarks.', '')} | {params} | {b['primaryMetric']['score']:,.0f} | {err} | "
           f"{fmt(mb / 1e6, 0) if mb else '—'} | {fmt(fr) if fr else '—'} |")
     w("")
 
