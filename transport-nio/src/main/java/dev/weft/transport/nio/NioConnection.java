@@ -36,6 +36,13 @@ final class NioConnection implements Connection {
      */
     static final boolean COALESCE_FLUSHES =
             !"false".equals(System.getProperty("weft.transport.coalesceFlushes"));
+    /**
+     * Coalescing is for many small pieces; past this much queued output (a file's DATA frames,
+     * say) the flush goes out at once, so large output does not wait in bursts behind the
+     * task pass and trip back-pressure. Without this bound, S4 (many 64 KiB files) served
+     * about half the requests per CPU-second (docs/PERFORMANCE.md).
+     */
+    static final long COALESCE_MAX_PENDING = Long.getLong("weft.transport.coalesceMaxPending", 64 * 1024);
 
     private final long id = IDS.incrementAndGet();
     private final SocketChannel channel;
@@ -129,7 +136,7 @@ final class NioConnection implements Connection {
         if (!open) {
             return;
         }
-        if (loop.coalescingFlushes()) {
+        if (loop.coalescingFlushes() && pendingBytes < COALESCE_MAX_PENDING) {
             if (!flushQueued) {
                 flushQueued = true;
                 loop.flushAfterTasks(this);
