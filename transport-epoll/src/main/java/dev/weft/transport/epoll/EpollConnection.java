@@ -228,8 +228,11 @@ final class EpollConnection implements Connection {
             return;
         }
         outputShutdownRequested = true;
+        // FIN follows the queued output, so that output must go now (implies flush).
         if (queue.isEmpty()) {
             finishOutputShutdown();
+        } else if (!waitingForSocket) {
+            sendQueued();
         }
     }
 
