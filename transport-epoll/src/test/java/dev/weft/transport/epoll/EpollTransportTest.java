@@ -182,6 +182,27 @@ class EpollTransportTest {
     }
 
     @Test
+    void listensAndEchoesOverIpv6Loopback() throws Exception {
+        InetAddress ipv6Loopback = InetAddress.getByName("::1");
+        TransportConfig v6 = new TransportConfig(new InetSocketAddress(ipv6Loopback, 0), 2, TransportConfig.DEFAULT_IDLE_TIMEOUT,
+                TransportConfig.DEFAULT_HIGH_WATERMARK, TransportConfig.DEFAULT_LOW_WATERMARK, 100, TransportConfig.DEFAULT_READ_BUFFER);
+        server = new EpollTransport(EpollTuning.DEFAULT).start(v6, connection -> {
+            RecordingHandler handler = new RecordingHandler(connection, true);
+            handlers.add(handler);
+            return handler;
+        });
+        assertEquals(ipv6Loopback, server.localAddress().getAddress());
+        try (Socket socket = new Socket(ipv6Loopback, server.localAddress().getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("six".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("six", new String(socket.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
+            RecordingHandler handler = nextHandler();
+            assertEquals(socket.getLocalPort(), handler.connection.remoteAddress().getPort());
+            assertEquals(ipv6Loopback, handler.connection.remoteAddress().getAddress());
+        }
+    }
+
+    @Test
     void outputMethodsRefuseOtherThreads() throws Exception {
         start(EpollTuning.DEFAULT, config(), false);
         try (Socket socket = connect()) {
