@@ -131,6 +131,9 @@ final class EpollConnection implements Connection {
         if (!open) {
             // Closed while being initialized: the handler must still hear it, exactly once.
             notifyClosed(created, closeCause);
+        } else if (!writable) {
+            // It wrote past the high watermark before it existed to be told.
+            notifyWritability(false);
         }
     }
 
