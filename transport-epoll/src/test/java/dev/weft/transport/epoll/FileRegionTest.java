@@ -45,8 +45,13 @@ class FileRegionTest {
     private TransportServer server;
 
     private void start() throws IOException {
+        start(TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    private void start(java.time.Duration idleTimeout) throws IOException {
         server = new EpollTransport(EpollTuning.DEFAULT).start(
-                TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1),
+                TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1)
+                        .withIdleTimeout(idleTimeout),
                 connection -> {
                     RecordingHandler handler = new RecordingHandler(connection, false);
                     handlers.add(handler);
@@ -167,6 +172,38 @@ class FileRegionTest {
             assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum(), "the passes add up to the region");
             assertTrue(passes.stream().allMatch(p -> p.bytes() <= EpollConnection.FILE_PASS_BYTES), "no pass exceeds the pass size");
             assertTrue(passes.stream().anyMatch(p -> p instanceof SendProgress.Sent), "some passes filled completely");
+        }
+    }
+
+    /**
+     * A slow reader keeps a region going for several idle timeouts; every pass that moves bytes
+     * counts as progress, so the connection is never reported idle.
+     */
+    @Test
+    void sendPassesRefreshTheIdleTimeout() throws Exception {
+        long count = 24L << 20;
+        Path file = writeFile("slow.bin", count);
+        start(java.time.Duration.ofSeconds(1));
+        try (Socket socket = connectSmallWindow(); FileChannel channel = FileChannel.open(file)) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<List<SendProgress>> done = sendRegion(handler, channel, 0, count);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[1 << 20];
+            long started = System.nanoTime();
+            for (long left = count; left > 0; ) {
+                int n = in.readNBytes(chunk, 0, (int) Math.min(chunk.length, left));
+                assertTrue(n > 0, "closed with " + left + " bytes due; idle reported: " + (handler.idle.getCount() == 0)
+                        + ", close cause: " + handler.closed.getNow(null));
+                digest.update(chunk, 0, n);
+                left -= n;
+                Thread.sleep(150); // a slow reader on purpose: 24 reads x 150 ms span over three idle timeouts
+            }
+            done.get(60, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(3_000), "the transfer outlasted the idle timeout three times");
+            assertArrayEquals(sha256(file, 0, count), digest.digest());
+            assertEquals(1, handler.idle.getCount(), "never reported idle while passes made progress");
+            assertTrue(handler.connection.isOpen());
         }
     }
 
