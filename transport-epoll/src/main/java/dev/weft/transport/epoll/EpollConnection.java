@@ -80,6 +80,8 @@ final class EpollConnection implements Connection {
     private boolean waitingForSocket;
     /** A file turn yielded with the socket still writable: continue from {@link #resumeDeferred}. */
     private boolean sendDeferred;
+    /** {@link #sendQueued} is on the stack: nested flushes leave the sending to it. */
+    private boolean sending;
 
     private boolean readPausedByHandler;
     private boolean inputClosed;
@@ -392,8 +394,24 @@ final class EpollConnection implements Connection {
         }
     }
 
-    /** Sends queued output until the queue is empty or the socket is full. */
+    /**
+     * Sends queued output until the queue is empty or the socket is full. Not re-entrant: a
+     * handler that flushes from a callback made inside this loop (writability, progress) only
+     * queues, and this loop sends it.
+     */
     private void sendQueued() {
+        if (sending) {
+            return;
+        }
+        sending = true;
+        try {
+            sendQueuedNow();
+        } finally {
+            sending = false;
+        }
+    }
+
+    private void sendQueuedNow() {
         while (open) {
             Outbound head = queue.peekFirst();
             if (head == null) {
@@ -502,6 +520,9 @@ final class EpollConnection implements Connection {
                         lastProgressNanos = System.nanoTime();
                     }
                     checkLowWatermark();
+                    if (!open) {
+                        return FileTurn.FAILED;
+                    }
                     return report(file, new SendProgress.WouldBlock(moved)) ? FileTurn.WOULD_BLOCK : FileTurn.FAILED;
                 } else if (n == 0) {
                     closeOnLoop(new IOException("file region ended early: " + file.remaining
@@ -519,10 +540,14 @@ final class EpollConnection implements Connection {
                 queue.pollFirst();
                 file.source.close();
                 checkLowWatermark();
+                if (!open) {
+                    return FileTurn.FAILED;
+                }
                 return report(file, new SendProgress.Done(moved)) ? FileTurn.DONE : FileTurn.FAILED;
             }
             checkLowWatermark();
-            if (!report(file, new SendProgress.Sent(moved))) {
+            // The handler may have closed the connection (freeing this region) when it heard.
+            if (!open || !report(file, new SendProgress.Sent(moved))) {
                 return FileTurn.FAILED;
             }
         }

@@ -207,6 +207,76 @@ class FileRegionTest {
         }
     }
 
+    /**
+     * Handlers flush from inside the send loop's callbacks (writability regained mid-region, a
+     * progress report): the output must stay in order and the region end exactly once.
+     */
+    @Test
+    void flushingFromCallbacksInsideTheSendLoopKeepsOrderAndOneDone() throws Exception {
+        long count = 8L << 20;
+        Path file = writeFile("reentrant.bin", count);
+        byte[] tail = "tail after writable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] last = "last, written on Done".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        CopyOnWriteArrayList<SendProgress> passes = new CopyOnWriteArrayList<>();
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        try (FileChannel channel = FileChannel.open(file)) {
+            server = new EpollTransport(EpollTuning.DEFAULT).start(
+                    TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1),
+                    connection -> new dev.weft.spi.ConnectionHandler() {
+                        {
+                            connection.eventLoop().execute(() -> {
+                                // 8 MiB queued: far over the high watermark until the region is nearly out.
+                                connection.writeFile(channel, 0, count, progress -> {
+                                    passes.add(progress);
+                                    if (progress instanceof SendProgress.Done) {
+                                        connection.write(ByteBuffer.wrap(last));
+                                    }
+                                    connection.flush();
+                                });
+                                connection.flush();
+                            });
+                        }
+
+                        @Override
+                        public void onWritabilityChanged(boolean writable) {
+                            if (writable) {
+                                connection.write(ByteBuffer.wrap(tail));
+                                connection.flush();
+                            }
+                        }
+
+                        @Override
+                        public void onRead(ByteBuffer data) {
+                            data.position(data.limit());
+                        }
+
+                        @Override
+                        public void onInputClosed() {
+                            connection.close();
+                        }
+
+                        @Override
+                        public void onClosed(Throwable cause) {
+                            closed.complete(cause);
+                        }
+                    });
+            try (Socket socket = connectSmallWindow()) {
+                InputStream in = socket.getInputStream();
+                byte[] fileHash = readAndHash(in, count);
+                assertArrayEquals(sha256(file, 0, count), fileHash);
+                assertEquals(new String(tail, java.nio.charset.StandardCharsets.US_ASCII),
+                        new String(in.readNBytes(tail.length), java.nio.charset.StandardCharsets.US_ASCII));
+                assertEquals(new String(last, java.nio.charset.StandardCharsets.US_ASCII),
+                        new String(in.readNBytes(last.length), java.nio.charset.StandardCharsets.US_ASCII));
+                socket.shutdownOutput();
+                assertEquals(-1, in.read(), "nothing after the last buffer");
+            }
+            assertNull(closed.get(20, TimeUnit.SECONDS));
+            assertEquals(1, passes.stream().filter(p -> p instanceof SendProgress.Done).count(), "Done exactly once: " + passes);
+            assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum());
+        }
+    }
+
     @Test
     void zeroLengthRegionCompletesWithDoneZero() throws Exception {
         Path file = writeFile("empty-region.bin", 10);
