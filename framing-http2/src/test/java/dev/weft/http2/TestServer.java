@@ -34,6 +34,8 @@ final class TestServer implements AutoCloseable {
     volatile CountDownLatch arrivals = new CountDownLatch(0);
     /** Opened by tests to release the requests waiting in {@code /wait/...}. */
     volatile CountDownLatch release = new CountDownLatch(0);
+    /** Counted down when a handler of {@code /hang} has started. */
+    final CountDownLatch hangStarted = new CountDownLatch(1);
     /** Counted down when a handler of {@code /hang} is interrupted. */
     final CountDownLatch hangInterrupted = new CountDownLatch(1);
     /** Counted down when the exchange resources of {@code /hang} are closed. */
@@ -72,6 +74,7 @@ final class TestServer implements AutoCloseable {
                 })
                 .get("/hang", request -> {
                     request.resources().register(hangResourcesClosed::countDown);
+                    hangStarted.countDown();
                     try {
                         Thread.sleep(Duration.ofMinutes(5));
                         return Response.ok("woke up");
