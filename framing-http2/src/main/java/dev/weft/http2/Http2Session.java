@@ -295,10 +295,10 @@ final class Http2Session implements ConnectionHandler {
                 if (core.canSend(exchange.streamId)) {
                     // The handler ended without finishing its response (it was interrupted).
                     core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
-                } else if (core.activeStreams() > 0 && exchange.body != null && !exchange.body.isEnded()) {
-                    // §8.1: the response is complete while the request is not; stop the upload.
-                    core.resetStream(exchange.streamId, ErrorCode.NO_ERROR);
                 }
+                // A request still uploading after its response is complete is drained, not reset
+                // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
+                // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
                 flush();
                 closeIfDone();
             });

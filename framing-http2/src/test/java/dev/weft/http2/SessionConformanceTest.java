@@ -198,6 +198,36 @@ class SessionConformanceTest {
     }
 
     @Test
+    void streamBeyondMaxConcurrentStreamsIsRefusedEvenWhenHandlersAreFast() throws Exception {
+        // h2spec 5.1.2: requests without END_STREAM stay open after their response, so they count.
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            int stream = 1;
+            for (int i = 0; i <= Http2Settings.DEFAULT_MAX_CONCURRENT_STREAMS; i++, stream += 2) {
+                client.request(stream, false, "GET", "/hello");
+            }
+            int refused = stream - 2;
+            Frame frame;
+            do {
+                frame = client.nextSignificant();
+            } while (!(frame instanceof Frame.RstStream));
+            assertEquals(new Frame.RstStream(refused, ErrorCode.REFUSED_STREAM.code()), frame);
+        }
+    }
+
+    @Test
+    void dataAfterFinishedExchangeIsStreamClosed() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/hello");
+            Frame frame;
+            do {
+                frame = client.nextSignificant();
+            } while (!(frame instanceof Frame.Data data && data.endStream()));
+            client.send(Frame.Data.of(1, ByteBuffer.wrap(new byte[] {1}), true));
+            assertEquals(new Frame.RstStream(1, ErrorCode.STREAM_CLOSED.code()), client.nextSignificant());
+        }
+    }
+
+    @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
         server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));

@@ -40,6 +40,10 @@ public final class ServerConnection {
     /** Closed streams remembered for §5.1's answers to late frames. */
     private static final int CLOSED_STREAMS_REMEMBERED = 256;
     private static final int HEADER_TABLE_SIZE = 4096;
+    /** Longest first line inspected for an HTTP/1.x request line. */
+    private static final int MAX_SNIFFED_LINE = 8192;
+    private static final java.util.regex.Pattern HTTP1_REQUEST_LINE =
+            java.util.regex.Pattern.compile("[A-Z]{1,20} \\S+ HTTP/1\\.[0-9]");
 
     private final Http2Settings settings;
     private final Http2Settings.Limits limits;
@@ -59,6 +63,7 @@ public final class ServerConnection {
     private final OutboundWindow connectionSendWindow = new OutboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE);
 
     private Phase phase = Phase.PREFACE;
+    private final LineBuffer firstLine = new LineBuffer();
     private int prefaceMatched;
     private boolean peerSettingsSeen;
     /** Highest client stream id seen on HEADERS; every lower idle id is closed by §5.1.1. */
@@ -83,7 +88,7 @@ public final class ServerConnection {
         this.resetBudget = limits.resetBudget();
     }
 
-    private enum Phase { PREFACE, FRAMES, FAILED }
+    private enum Phase { PREFACE, SNIFF_HTTP1, FRAMES, FAILED }
 
     private enum StreamState { OPEN, HALF_CLOSED_REMOTE, HALF_CLOSED_LOCAL }
 
@@ -138,6 +143,10 @@ public final class ServerConnection {
                 readPreface(in);
                 continue;
             }
+            if (phase == Phase.SNIFF_HTTP1) {
+                sniffHttp1(in);
+                continue;
+            }
             try {
                 Frame frame = reader.next(in);
                 if (frame == null) {
@@ -157,14 +166,10 @@ public final class ServerConnection {
         while (in.hasRemaining() && prefaceMatched < PREFACE.length) {
             byte next = in.get();
             if (next != PREFACE[prefaceMatched]) {
-                // "GET / HTTP/1.1" and friends: an upper-case method token, not our preface.
-                boolean http1 = prefaceMatched == 0 ? next >= 'A' && next <= 'Z' : prefaceMatched <= 3;
-                if (http1) {
-                    phase = Phase.FAILED;
-                    events.add(new Http2Event.Http1Detected());
-                } else {
-                    fail(PROTOCOL_ERROR, "invalid connection preface");
-                }
+                firstLine.append(PREFACE, 0, prefaceMatched);
+                firstLine.append(next);
+                phase = Phase.SNIFF_HTTP1;
+                sniffHttp1(in);
                 return;
             }
             prefaceMatched++;
@@ -172,6 +177,52 @@ public final class ServerConnection {
         if (prefaceMatched == PREFACE.length) {
             phase = Phase.FRAMES;
             sendPreface();
+        }
+    }
+
+    /**
+     * Not our preface: an HTTP/1.x request line ({@code GET / HTTP/1.1}) gets a plain answer from
+     * the driver, anything else a GOAWAY. Reads at most one line of {@link #MAX_SNIFFED_LINE}.
+     */
+    private void sniffHttp1(ByteBuffer in) {
+        while (in.hasRemaining() && firstLine.length() < MAX_SNIFFED_LINE && !firstLine.endsWithNewline()) {
+            firstLine.append(in.get());
+        }
+        if (!firstLine.endsWithNewline() && firstLine.length() < MAX_SNIFFED_LINE) {
+            return; // need more of the line
+        }
+        String line = firstLine.text().strip();
+        if (HTTP1_REQUEST_LINE.matcher(line).matches()) {
+            phase = Phase.FAILED;
+            events.add(new Http2Event.Http1Detected());
+        } else {
+            fail(PROTOCOL_ERROR, "invalid connection preface");
+        }
+    }
+
+    /** Bytes of a first line that was not our preface. */
+    private static final class LineBuffer {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        void append(byte[] source, int offset, int length) {
+            bytes.write(source, offset, length);
+        }
+
+        void append(byte next) {
+            bytes.write(next);
+        }
+
+        int length() {
+            return bytes.size();
+        }
+
+        boolean endsWithNewline() {
+            byte[] all = bytes.toByteArray();
+            return all.length > 0 && all[all.length - 1] == '\n';
+        }
+
+        String text() {
+            return bytes.toString(StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -273,15 +324,15 @@ public final class ServerConnection {
             events.add(new Http2Event.WindowOpened(0));
             return;
         }
-        Stream s = streams.get(id);
-        if (s == null) {
-            if (isIdle(id)) {
-                throw connection(PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d", id);
-            }
-            return;
+        if (isIdle(id)) {
+            throw connection(PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d", id);
         }
         if (update.increment() == 0) {
             throw stream(id, PROTOCOL_ERROR, "WINDOW_UPDATE with increment 0");
+        }
+        Stream s = streams.get(id);
+        if (s == null) {
+            return; // §6.9: a closed stream's late update is harmless
         }
         if (!s.sendWindow.add(update.increment())) {
             throw stream(id, FLOW_CONTROL_ERROR, "stream send window exceeds 2^31-1");
