@@ -161,10 +161,14 @@ final class Http2Session implements ConnectionHandler {
             core.dataConsumed(streamId, octets);
             return; // the caller flushes
         }
-        connection.eventLoop().execute(() -> {
-            core.dataConsumed(streamId, octets);
-            flush();
-        });
+        try {
+            connection.eventLoop().execute(() -> {
+                core.dataConsumed(streamId, octets);
+                flush();
+            });
+        } catch (RejectedExecutionException e) {
+            // the loop has stopped, and with it the connection: there is nobody left to credit
+        }
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
