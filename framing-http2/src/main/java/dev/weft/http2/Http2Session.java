@@ -208,7 +208,15 @@ final class Http2Session implements ConnectionHandler {
         }
         int id = exchange.streamId;
         switch (piece) {
-            case Outbound.HeaderBlock block -> completePending(exchange, core.sendHeaders(id, block.fields(), block.endStream()));
+            case Outbound.HeaderBlock block -> {
+                boolean sent = core.sendHeaders(id, block.fields(), block.endStream());
+                if (sent && block.then() != null) {
+                    exchange.pending = block.then();
+                    pump(exchange);
+                } else {
+                    completePending(exchange, sent);
+                }
+            }
             case Outbound.Reset reset -> {
                 core.resetStream(id, reset.code());
                 completePending(exchange, true);

@@ -97,7 +97,7 @@ final class StreamExchange implements Runnable {
             } catch (Throwable failure) {
                 if (!isAborted()) {
                     LOG.warn("h2 stream {}: sending the response failed", streamId, failure);
-                    resetQuietly(headersSent ? ErrorCode.INTERNAL_ERROR : ErrorCode.INTERNAL_ERROR);
+                    sendErrorOrReset();
                 }
             }
         } finally {
@@ -161,9 +161,11 @@ final class StreamExchange implements Runnable {
             case Content.None none -> throw new AssertionError("handled above");
             case Content.Bytes bytes -> {
                 ByteBuffer data = bytes.buffer().duplicate();
-                sendHeaders(fields, !data.hasRemaining());
                 if (data.hasRemaining()) {
-                    submit(new Outbound.Data(data, true));
+                    headersSent = true; // from here on a failure can only reset the stream
+                    submit(new Outbound.HeaderBlock(fields, false, new Outbound.Data(data, true)));
+                } else {
+                    sendHeaders(fields, true);
                 }
             }
             case Content.FileRegion region -> sendFile(fields, region);
@@ -226,6 +228,19 @@ final class StreamExchange implements Runnable {
     private void sendHeaders(List<HeaderField> fields, boolean endStream) throws IOException {
         submit(new Outbound.HeaderBlock(fields, endStream));
         headersSent = true;
+    }
+
+    /** A 500 if no header went out yet (a missing file, say), else RST_STREAM INTERNAL_ERROR. */
+    private void sendErrorOrReset() {
+        if (!headersSent) {
+            try {
+                send(Response.text(500, "internal server error\n"));
+                return;
+            } catch (IOException | RuntimeException e) {
+                // fall through to the reset
+            }
+        }
+        resetQuietly(ErrorCode.INTERNAL_ERROR);
     }
 
     private void resetQuietly(ErrorCode code) {

@@ -128,6 +128,15 @@ class SessionConformanceTest {
     }
 
     @Test
+    void missingFileGets500BeforeAnyHeader() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/vanished");
+            Frame.Headers headers = assertInstanceOf(Frame.Headers.class, client.nextSignificant());
+            assertEquals("500", client.decode(headers).get(":status"));
+        }
+    }
+
+    @Test
     void peerResetInterruptsTheHandler() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "GET", "/hang");

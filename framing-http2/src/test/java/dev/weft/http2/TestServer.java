@@ -83,6 +83,8 @@ final class TestServer implements AutoCloseable {
                         throw e;
                     }
                 })
+                .get("/vanished", request -> new Response(200, Headers.empty(),
+                        new dev.weft.api.Content.FileRegion(root.resolve("no-such-file"), 0, 10, dev.weft.api.ProgressListener.NONE)))
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });
