@@ -3,6 +3,7 @@ package dev.weft.http2;
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
+import dev.weft.api.ProgressListener;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
@@ -252,6 +253,9 @@ final class Http2Session implements ConnectionHandler {
                 while (true) {
                     if (!core.canSend(id)) {
                         source.finishQueuing();
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
                         completePending(exchange, false);
                         return;
                     }
@@ -263,12 +267,18 @@ final class Http2Session implements ConnectionHandler {
                     boolean last = take == source.remaining;
                     core.sendDataHeader(id, take, last);
                     drainCore();
-                    connection.writeFile(source.channel, source.position, take, source.regionListener());
+                    ProgressListener region = source.regionListener();
+                    connection.writeFile(source.channel, source.position, take, progress -> {
+                        region.onProgress(progress);
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
+                    });
                     source.position += take;
                     source.remaining -= take;
                     if (last) {
+                        // Stays in files until its last region is sent: a close before then closes it.
                         source.finishQueuing();
-                        files.remove(source);
                         completePending(exchange, true);
                         return;
                     }
@@ -323,7 +333,9 @@ final class Http2Session implements ConnectionHandler {
         Outbound pending = exchange.pending;
         if (pending instanceof Outbound.File file) {
             file.source().finishQueuing();
-            files.remove(file.source());
+            if (file.source().isClosed()) {
+                files.remove(file.source());
+            }
         }
         exchange.abort(cause);
     }

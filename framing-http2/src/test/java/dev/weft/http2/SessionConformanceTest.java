@@ -128,6 +128,57 @@ class SessionConformanceTest {
     }
 
     @Test
+    void fileChannelIsClosedAfterDownloadAndAfterReset() throws Exception {
+        Path file = TestServer.randomFile(root.resolve("one-mib.bin"), 1 << 20);
+        try (RawFrameClient client = new RawFrameClient(server.port())
+                .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), Frame.MAX_31_BIT))) {
+            client.send(new Frame.WindowUpdate(0, Frame.MAX_31_BIT - 65_535));
+            client.request(1, true, "GET", "/files/one-mib.bin");
+            long received = 0;
+            Frame frame;
+            do {
+                frame = client.nextSignificant();
+                if (frame instanceof Frame.Data data) {
+                    received += data.data().remaining();
+                }
+            } while (!(frame instanceof Frame.Data data && data.endStream()));
+            assertEquals(1 << 20, received);
+            awaitNoOpenDescriptor(file);
+        }
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/files/one-mib.bin");
+            while (!(client.nextSignificant() instanceof Frame.Data)) {
+                // headers first
+            }
+            client.send(new Frame.RstStream(1, ErrorCode.CANCEL.code()));
+            awaitNoOpenDescriptor(file);
+        }
+    }
+
+    /** Polls /proc/self/fd until no descriptor of this JVM points at {@code file} (Linux). */
+    private static void awaitNoOpenDescriptor(Path file) throws Exception {
+        Path real = file.toRealPath();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            long open;
+            try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+                open = fds.filter(fd -> {
+                    try {
+                        return java.nio.file.Files.readSymbolicLink(fd).equals(real);
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }).count();
+            }
+            if (open == 0) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "file still open: " + real);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // poll, with a deadline
+        }
+    }
+
+    @Test
     void missingFileGets500BeforeAnyHeader() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "GET", "/vanished");
