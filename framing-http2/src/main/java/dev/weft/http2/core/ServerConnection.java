@@ -1,6 +1,5 @@
 package dev.weft.http2.core;
 
-import static dev.weft.http2.core.ErrorCode.ENHANCE_YOUR_CALM;
 import static dev.weft.http2.core.ErrorCode.FLOW_CONTROL_ERROR;
 import static dev.weft.http2.core.ErrorCode.PROTOCOL_ERROR;
 import static dev.weft.http2.core.ErrorCode.STREAM_CLOSED;
@@ -36,17 +35,12 @@ import java.util.Map;
  */
 public final class ServerConnection {
     /** RFC 9113 §3.4: the client connection preface. */
-    public static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] PREFACE = PrefaceReader.PREFACE.clone();
     /** Closed streams remembered for §5.1's answers to late frames. */
     private static final int CLOSED_STREAMS_REMEMBERED = 256;
     private static final int HEADER_TABLE_SIZE = 4096;
-    /** Longest first line inspected for an HTTP/1.x request line. */
-    private static final int MAX_SNIFFED_LINE = 8192;
-    private static final java.util.regex.Pattern HTTP1_REQUEST_LINE =
-            java.util.regex.Pattern.compile("[A-Z]{1,20} \\S+ HTTP/1\\.[0-9]");
 
     private final Http2Settings settings;
-    private final Http2Settings.Limits limits;
     private final FrameReader reader;
     private final HeaderBlockDecoder decoder;
     private final HeaderBlockEncoder encoder = new HeaderBlockEncoder();
@@ -62,9 +56,9 @@ public final class ServerConnection {
     private final InboundWindow connectionReceiveWindow;
     private final OutboundWindow connectionSendWindow = new OutboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE);
 
+    private final PrefaceReader prefaceReader = new PrefaceReader();
+    private final FloodGuard guard;
     private Phase phase = Phase.PREFACE;
-    private final LineBuffer firstLine = new LineBuffer();
-    private int prefaceMatched;
     private boolean peerSettingsSeen;
     /** Highest client stream id seen on HEADERS; every lower idle id is closed by §5.1.1. */
     private int highestPeerStreamId;
@@ -74,21 +68,17 @@ public final class ServerConnection {
     private long peerInitialWindowSize = Http2Settings.RFC_INITIAL_WINDOW_SIZE;
     private int peerMaxFrameSize = FrameReader.MIN_MAX_FRAME_SIZE;
     private HeaderBlock pendingBlock;
-    private int resetBudget;
-    private int queuedControlFrames;
-    private int emptyFramesInRow;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
         this.settings = settings;
-        this.limits = settings.limits();
         this.reader = new FrameReader(settings.maxFrameSize());
         this.decoder = new HeaderBlockDecoder(settings.maxHeaderListSize(), HEADER_TABLE_SIZE);
         this.connectionReceiveWindow = new InboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE, settings.connectionWindowSize());
-        this.resetBudget = limits.resetBudget();
+        this.guard = new FloodGuard(settings.limits());
     }
 
-    private enum Phase { PREFACE, SNIFF_HTTP1, FRAMES, FAILED }
+    private enum Phase { PREFACE, FRAMES, FAILED }
 
     private enum StreamState { OPEN, HALF_CLOSED_REMOTE, HALF_CLOSED_LOCAL }
 
@@ -140,11 +130,20 @@ public final class ServerConnection {
     public void receive(ByteBuffer in) {
         while (in.hasRemaining() && phase != Phase.FAILED) {
             if (phase == Phase.PREFACE) {
-                readPreface(in);
-                continue;
-            }
-            if (phase == Phase.SNIFF_HTTP1) {
-                sniffHttp1(in);
+                switch (prefaceReader.read(in)) {
+                    case NEED_MORE -> {
+                        return;
+                    }
+                    case PREFACE -> {
+                        phase = Phase.FRAMES;
+                        sendPreface();
+                    }
+                    case HTTP1 -> {
+                        phase = Phase.FAILED;
+                        events.add(new Http2Event.Http1Detected());
+                    }
+                    case INVALID -> fail(PROTOCOL_ERROR, "invalid connection preface");
+                }
                 continue;
             }
             try {
@@ -159,70 +158,6 @@ public final class ServerConnection {
                     case ConnectionError connectionError -> fail(connectionError.code(), connectionError.getMessage());
                 }
             }
-        }
-    }
-
-    private void readPreface(ByteBuffer in) {
-        while (in.hasRemaining() && prefaceMatched < PREFACE.length) {
-            byte next = in.get();
-            if (next != PREFACE[prefaceMatched]) {
-                firstLine.append(PREFACE, 0, prefaceMatched);
-                firstLine.append(next);
-                phase = Phase.SNIFF_HTTP1;
-                sniffHttp1(in);
-                return;
-            }
-            prefaceMatched++;
-        }
-        if (prefaceMatched == PREFACE.length) {
-            phase = Phase.FRAMES;
-            sendPreface();
-        }
-    }
-
-    /**
-     * Not our preface: an HTTP/1.x request line ({@code GET / HTTP/1.1}) gets a plain answer from
-     * the driver, anything else a GOAWAY. Reads at most one line of {@link #MAX_SNIFFED_LINE}.
-     */
-    private void sniffHttp1(ByteBuffer in) {
-        while (in.hasRemaining() && firstLine.length() < MAX_SNIFFED_LINE && !firstLine.endsWithNewline()) {
-            firstLine.append(in.get());
-        }
-        if (!firstLine.endsWithNewline() && firstLine.length() < MAX_SNIFFED_LINE) {
-            return; // need more of the line
-        }
-        String line = firstLine.text().strip();
-        if (HTTP1_REQUEST_LINE.matcher(line).matches()) {
-            phase = Phase.FAILED;
-            events.add(new Http2Event.Http1Detected());
-        } else {
-            fail(PROTOCOL_ERROR, "invalid connection preface");
-        }
-    }
-
-    /** Bytes of a first line that was not our preface. */
-    private static final class LineBuffer {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-        void append(byte[] source, int offset, int length) {
-            bytes.write(source, offset, length);
-        }
-
-        void append(byte next) {
-            bytes.write(next);
-        }
-
-        int length() {
-            return bytes.size();
-        }
-
-        boolean endsWithNewline() {
-            byte[] all = bytes.toByteArray();
-            return all.length > 0 && all[all.length - 1] == '\n';
-        }
-
-        String text() {
-            return bytes.toString(StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -362,13 +297,7 @@ public final class ServerConnection {
             throw connection(FLOW_CONTROL_ERROR, "DATA of %d octets exceeds the connection window %d", length,
                     connectionReceiveWindow.window());
         }
-        if (length == 0 && !data.endStream()) {
-            if (++emptyFramesInRow > limits.maxEmptyFrames()) {
-                throw connection(ENHANCE_YOUR_CALM, "more than %d empty DATA frames in a row", limits.maxEmptyFrames());
-            }
-        } else {
-            emptyFramesInRow = 0;
-        }
+        guard.dataFrame(length == 0 && !data.endStream());
         Stream s = streams.get(id);
         if (s == null || !s.remoteOpen()) {
             // Discarded octets go back to the connection window at once.
@@ -415,10 +344,7 @@ public final class ServerConnection {
             throw connection(PROTOCOL_ERROR, "CONTINUATION on stream %d without an open header block",
                     continuation.streamId());
         }
-        if (++pendingBlock.frames > limits.maxContinuationFrames() + 1) {
-            throw connection(ENHANCE_YOUR_CALM, "header block of more than %d CONTINUATION frames",
-                    limits.maxContinuationFrames());
-        }
+        guard.headerBlockFrames(++pendingBlock.frames);
         appendFragment(continuation.fragment());
         if (continuation.endHeaders()) {
             finishBlock();
@@ -426,9 +352,7 @@ public final class ServerConnection {
     }
 
     private void appendFragment(ByteBuffer fragment) throws ConnectionError {
-        if (pendingBlock.bytes.size() + fragment.remaining() > limits.maxHeaderBlockBytes()) {
-            throw connection(ENHANCE_YOUR_CALM, "header block larger than %d octets", limits.maxHeaderBlockBytes());
-        }
+        guard.headerBlockBytes(pendingBlock.bytes.size() + fragment.remaining());
         pendingBlock.bytes.write(fragment.array(), fragment.arrayOffset() + fragment.position(), fragment.remaining());
     }
 
@@ -478,7 +402,6 @@ public final class ServerConnection {
         Stream opened = new Stream(id, block.endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
                 peerInitialWindowSize, settings.initialWindowSize(), head.contentLength());
         streams.put(id, opened);
-        emptyFramesInRow = 0;
         events.add(new Http2Event.RequestStarted(id, head, block.endStream));
     }
 
@@ -520,7 +443,7 @@ public final class ServerConnection {
         streams.remove(s.id);
         closedStreams.put(s.id, how);
         if (how == ClosedBy.FINISHED) {
-            resetBudget = Math.min(limits.resetBudget(), resetBudget + 1);
+            guard.streamCompleted();
         }
     }
 
@@ -543,8 +466,10 @@ public final class ServerConnection {
     }
 
     private void spendResetBudget() {
-        if (--resetBudget < 0 && phase != Phase.FAILED) {
-            fail(ENHANCE_YOUR_CALM, "too many reset streams");
+        try {
+            guard.streamReset();
+        } catch (ConnectionError e) {
+            fail(e.code(), e.getMessage());
         }
     }
 
@@ -718,7 +643,7 @@ public final class ServerConnection {
 
     /** The peer has been reading: control frames queued so far no longer count (issue 8). */
     public void controlFramesDrained() {
-        queuedControlFrames = 0;
+        guard.peerIsReading();
     }
 
     private void endLocal(Stream s) {
@@ -781,8 +706,10 @@ public final class ServerConnection {
 
     private void emitControl(Frame frame) {
         emit(frame);
-        if (++queuedControlFrames > limits.maxQueuedControlFrames()) {
-            fail(ENHANCE_YOUR_CALM, "peer does not read its control frame answers");
+        try {
+            guard.controlFrameQueued();
+        } catch (ConnectionError e) {
+            fail(e.code(), e.getMessage());
         }
     }
 }
