@@ -1,0 +1,185 @@
+package dev.weft.wireproto;
+
+import dev.weft.api.Body;
+import dev.weft.api.Content;
+import dev.weft.api.ExchangeResources;
+import dev.weft.api.Headers;
+import dev.weft.api.Request;
+import dev.weft.api.Response;
+import dev.weft.api.StreamContent;
+import dev.weft.spi.ProtocolContext;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one command through the application's handler, as the architecture maps it: command
+ * {@code name} with arguments becomes {@code POST /name} with the arguments as headers and the
+ * command data as the body; a 2xx answer streams into bytes-response frames, any other status
+ * becomes an application error carrying the body as its message.
+ *
+ * <p>Threading: stateless; {@link #run} is called on the command's handler thread and blocks
+ * there (on the body, on the sink's back-pressure).
+ */
+final class CommandRunner {
+    /** The wireproto request's protocol name, as handlers see it. */
+    static final String PROTOCOL = "wireproto";
+    private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
+    /** A command is one path segment; anything else could reach routes no command should. */
+    private static final Pattern COMMAND_NAME = Pattern.compile("[A-Za-z0-9_.~-]{1,200}");
+    private static final int FILE_CHUNK = 32 * 1024;
+
+    private final ProtocolContext context;
+    private final int maxErrorMessage;
+
+    CommandRunner(ProtocolContext context, WireprotoLimits limits) {
+        this.context = context;
+        this.maxErrorMessage = limits.sendFrameLength();
+    }
+
+    /**
+     * Runs the command and answers through {@code sink}. Never throws: a failing handler
+     * becomes an application error, a failing sink ends the answer.
+     *
+     * @param body the command's data, or {@code null} if it has none
+     */
+    void run(ServerAction.RunCommand command, Body body, InetSocketAddress remoteAddress, ResponseSink sink) {
+        try {
+            runChecked(command, body, remoteAddress, sink);
+        } catch (IOException e) {
+            // The carrier could not take the answer (peer gone, protocol error): nothing to tell.
+            LOG.debug("wireproto answer to '{}' not delivered: {}", command.name(), e.toString());
+        } finally {
+            // Closed only now: a streamed answer may still have been reading it (echo).
+            if (body != null) {
+                body.close();
+            }
+        }
+    }
+
+    private void runChecked(ServerAction.RunCommand command, Body body, InetSocketAddress remoteAddress,
+                            ResponseSink sink) throws IOException {
+        try (ExchangeResources resources = new ExchangeResources()) {
+            if (!COMMAND_NAME.matcher(command.name()).matches() || command.name().equals(".") || command.name().equals("..")) {
+                sink.error("unknown command '" + printable(command.name()) + "'");
+                return;
+            }
+            Headers.Builder headers = Headers.builder();
+            for (Argument argument : command.arguments()) {
+                headers.add(argument.name(), argument.valueText());
+            }
+            Request request = Request.builder().method("POST").path("/" + command.name()).protocol(PROTOCOL)
+                    .headers(headers.build()).remoteAddress(remoteAddress).bodyPolicy(context.bodyPolicy())
+                    .resources(resources).body(body).build();
+            Response response;
+            try {
+                response = context.handler().handle(request);
+            } catch (InterruptedException | InterruptedIOException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception | LinkageError e) {
+                LOG.warn("wireproto command '{}' failed", command.name(), e);
+                sink.error("command '" + command.name() + "' failed: internal error");
+                return;
+            }
+            if (response == null) {
+                sink.error("command '" + command.name() + "' gave no answer");
+            } else if (response.status() >= 200 && response.status() < 300) {
+                stream(command.name(), response.content(), sink);
+            } else {
+                sink.error(errorMessage(command.name(), response));
+            }
+        }
+    }
+
+    private static void stream(String name, Content content, ResponseSink sink) throws IOException {
+        switch (content) {
+            case Content.None none -> sink.end();
+            case Content.Bytes bytes -> {
+                sink.data(bytes.buffer().duplicate());
+                sink.end();
+            }
+            case Content.FileRegion region -> {
+                try (FileChannel file = FileChannel.open(region.path(), StandardOpenOption.READ)) {
+                    long position = region.offset();
+                    long remaining = region.count();
+                    while (remaining > 0) {
+                        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(FILE_CHUNK, remaining));
+                        int read = file.read(chunk, position);
+                        if (read < 0) {
+                            throw new IOException("file " + region.path() + " shorter than its region");
+                        }
+                        position += read;
+                        remaining -= read;
+                        sink.data(chunk.flip());
+                    }
+                } catch (IOException e) {
+                    LOG.warn("wireproto command '{}': reading {} failed", name, region.path(), e);
+                    sink.error("command '" + name + "' failed: internal error");
+                    return;
+                }
+                sink.end();
+            }
+            case Content.Streamed streamed -> {
+                try (Body source = streamed.source()) {
+                    while (true) {
+                        StreamContent next;
+                        try {
+                            next = source.next();
+                        } catch (IOException e) {
+                            LOG.warn("wireproto command '{}': response content failed", name, e);
+                            sink.error("command '" + name + "' failed: internal error");
+                            return;
+                        }
+                        switch (next) {
+                            case StreamContent.Data data -> sink.data(data.bytes());
+                            case StreamContent.Trailers trailers -> { }
+                            case StreamContent.End end -> {
+                                sink.end();
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private String errorMessage(String name, Response response) {
+        byte[] bytes = new byte[0];
+        try {
+            bytes = switch (response.content()) {
+                case Content.None none -> bytes;
+                case Content.Bytes content -> {
+                    ByteBuffer buffer = content.buffer().duplicate();
+                    byte[] copy = new byte[Math.min(buffer.remaining(), maxErrorMessage)];
+                    buffer.get(copy);
+                    yield copy;
+                }
+                case Content.FileRegion region -> bytes;
+                case Content.Streamed streamed -> {
+                    try (Body source = streamed.source()) {
+                        yield source.asInputStream().readNBytes(maxErrorMessage);
+                    }
+                }
+            };
+        } catch (IOException e) {
+            LOG.debug("wireproto command '{}': error body unreadable: {}", name, e.toString());
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8).strip();
+        return text.isEmpty() ? "command '" + name + "' failed with status " + response.status() : text;
+    }
+
+    private static String printable(String name) {
+        StringBuilder text = new StringBuilder();
+        name.codePoints().limit(200).forEach(c -> text.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.toString();
+    }
+}

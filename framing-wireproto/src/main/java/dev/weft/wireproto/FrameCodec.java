@@ -1,0 +1,72 @@
+package dev.weft.wireproto;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The frame header and the encoder. A frame on the wire is a 3-byte payload length (24-bit
+ * little-endian: byte 0 counts 1, byte 1 counts 256, byte 2 counts 65536), one byte with the
+ * type in the high nibble and the flags in the low nibble, then the payload.
+ */
+public final class FrameCodec {
+    /** Bytes in a frame header. */
+    public static final int HEADER_LENGTH = 4;
+    /** The largest length the 24-bit field can carry. */
+    public static final int MAX_ENCODABLE_LENGTH = 0xFF_FFFF;
+
+    private FrameCodec() {
+    }
+
+    /**
+     * Encodes a frame, refusing a payload over {@code maxPayload} rather than corrupting the
+     * stream.
+     *
+     * @return a buffer holding header and payload, ready to read
+     * @throws IllegalArgumentException if the payload is over {@code maxPayload}
+     */
+    public static ByteBuffer encode(Frame frame, int maxPayload) {
+        int length = frame.payload().length;
+        if (length > maxPayload) {
+            throw new IllegalArgumentException("frame payload " + length + " over the frame size " + maxPayload);
+        }
+        ByteBuffer out = ByteBuffer.allocate(HEADER_LENGTH + length);
+        writeHeader(out, frame.type().code(), frame.flags(), length);
+        out.put(frame.payload());
+        return out.flip();
+    }
+
+    /** @return {@link #encode(Frame, int)} with the 24-bit limit only */
+    public static ByteBuffer encode(Frame frame) {
+        return encode(frame, MAX_ENCODABLE_LENGTH);
+    }
+
+    /**
+     * Encodes any type code, known or not: for tests and attack tools that must write frames a
+     * correct peer never would.
+     *
+     * @throws IllegalArgumentException for a type or flags outside 0..15, or a payload over 24 bits
+     */
+    public static byte[] encodeRaw(int typeCode, int flags, byte[] payload) {
+        if (typeCode < 0 || typeCode > 15) {
+            throw new IllegalArgumentException("frame type must be 0..15: " + typeCode);
+        }
+        if (flags < 0 || flags > 15) {
+            throw new IllegalArgumentException("frame flags must be 0..15: " + flags);
+        }
+        if (payload.length > MAX_ENCODABLE_LENGTH) {
+            throw new IllegalArgumentException("frame payload over the 24-bit length: " + payload.length);
+        }
+        ByteBuffer out = ByteBuffer.allocate(HEADER_LENGTH + payload.length);
+        writeHeader(out, typeCode, flags, payload.length);
+        return out.put(payload).array();
+    }
+
+    /** @return the payload length a header announces (24-bit little-endian) */
+    static int headerLength(byte b0, byte b1, byte b2) {
+        return (b0 & 0xff) | (b1 & 0xff) << 8 | (b2 & 0xff) << 16;
+    }
+
+    private static void writeHeader(ByteBuffer out, int typeCode, int flags, int length) {
+        out.put((byte) length).put((byte) (length >>> 8)).put((byte) (length >>> 16));
+        out.put((byte) (typeCode << 4 | flags));
+    }
+}

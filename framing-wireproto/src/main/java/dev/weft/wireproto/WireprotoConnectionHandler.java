@@ -1,0 +1,243 @@
+package dev.weft.wireproto;
+
+import dev.weft.spi.Connection;
+import dev.weft.spi.ConnectionHandler;
+import dev.weft.spi.ProtocolContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves wireproto on one TCP connection (full duplex: answers stream as they are made).
+ *
+ * <p>Threading: every field not marked otherwise is owned by the connection's event loop: the
+ * reactor, the body receiving data, the pause reasons. One worker task on the handler
+ * executor runs the commands in order; it reaches the loop only through
+ * {@code eventLoop().execute}, and waits on the {@link OutputGate} for back-pressure.
+ *
+ * <p>Reads pause while a command's data window is full or while
+ * {@link WireprotoLimits#maxPendingCommands()} commands wait for answers.
+ */
+final class WireprotoConnectionHandler implements ConnectionHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(WireprotoConnectionHandler.class);
+    /** How long a peer gets to read our protocol-error frame and close before we close. */
+    private static final Duration ERROR_LINGER = Duration.ofSeconds(2);
+    /** Answer bytes a handler may have on their way to the loop at once. */
+    private static final long HANDOFF_LIMIT = 64 * 1024;
+
+    private final Connection connection;
+    private final WireprotoLimits limits;
+    private final CommandRunner runner;
+    private final ServerReactor reactor;
+    private final OutputGate gate = new OutputGate(HANDOFF_LIMIT);
+    /** Shared with the worker: a take-blocking queue; a job with no command stops it. */
+    private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
+    private final AtomicReference<Thread> workerThread = new AtomicReference<>();
+    private final ProtocolContext context;
+    private CommandBody receivingBody;
+    private boolean workerStarted;
+    private boolean bodyFull;
+    private boolean backlogFull;
+    private boolean finished;
+
+    private record Job(ServerAction.RunCommand command, CommandBody body) {
+    }
+
+    WireprotoConnectionHandler(Connection connection, ProtocolContext context, WireprotoLimits limits) {
+        this.connection = connection;
+        this.context = context;
+        this.limits = limits;
+        this.runner = new CommandRunner(context, limits);
+        this.reactor = new ServerReactor(limits, ServerReactor.OutputMode.STREAMING);
+    }
+
+    @Override
+    public void onRead(ByteBuffer data) {
+        act(reactor.receive(data));
+    }
+
+    @Override
+    public void onInputClosed() {
+        if (reactor.state() == ServerReactor.State.FAILED) {
+            connection.close();
+            return;
+        }
+        act(reactor.onInputEnd());
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        gate.writable(writable);
+    }
+
+    @Override
+    public void onShutdown(Connection ignored) {
+        // Commands in flight finish; the peer's further commands are not read. The transport
+        // force-closes at its deadline.
+        connection.setReadPaused(true);
+        if (reactor.pendingCommands() == 0) {
+            connection.close();
+        } else {
+            finished = true;
+        }
+    }
+
+    @Override
+    public void onClosed(Throwable cause) {
+        IOException gone = new IOException("connection closed", cause);
+        if (receivingBody != null) {
+            receivingBody.fail(gone);
+            receivingBody = null;
+        }
+        stopWorker(gone);
+    }
+
+    /** Carries out the reactor's actions. Loop thread. */
+    private void act(List<ServerAction> actions) {
+        for (ServerAction action : actions) {
+            switch (action) {
+                case ServerAction.SendFrames send -> {
+                    for (Frame frame : send.frames()) {
+                        connection.write(FrameCodec.encode(frame));
+                    }
+                    connection.flush();
+                }
+                case ServerAction.RunCommand run -> {
+                    CommandBody body = run.hasData()
+                            ? new CommandBody(limits.commandDataWindow(), () -> connection.eventLoop().execute(this::bodyDrained))
+                            : null;
+                    receivingBody = body;
+                    startWorker();
+                    jobs.add(new Job(run, body));
+                }
+                case ServerAction.CommandData data -> {
+                    if (receivingBody != null) {
+                        bodyFull = !receivingBody.offer(data.data(), data.last());
+                        if (data.last()) {
+                            receivingBody = null;
+                            bodyFull = false;
+                        }
+                    }
+                }
+                case ServerAction.ProtocolError error -> {
+                    LOG.info("wireproto connection {} from {}: protocol error: {}", connection.id(),
+                            connection.remoteAddress(), error.message());
+                    IOException cause = new IOException("protocol error: " + error.message());
+                    if (receivingBody != null) {
+                        receivingBody.fail(cause);
+                        receivingBody = null;
+                    }
+                    stopWorker(cause);
+                    connection.shutdownOutput();
+                    connection.eventLoop().schedule(connection::close, ERROR_LINGER);
+                }
+                case ServerAction.EndOfOutput end -> connection.shutdownOutput();
+                case ServerAction.Noop noop -> { }
+                case ServerAction.WantFrame want -> { }
+            }
+        }
+        updateReadPause();
+    }
+
+    private void updateReadPause() {
+        backlogFull = reactor.pendingCommands() >= limits.maxPendingCommands();
+        if (reactor.state() != ServerReactor.State.FAILED && connection.isOpen()) {
+            connection.setReadPaused(bodyFull || backlogFull || finished);
+        }
+    }
+
+    private void bodyDrained() {
+        if (bodyFull) {
+            bodyFull = false;
+            updateReadPause();
+        }
+    }
+
+    private void startWorker() {
+        if (!workerStarted) {
+            workerStarted = true;
+            context.handlerExecutor().execute(this::work);
+        }
+    }
+
+    private void stopWorker(IOException cause) {
+        gate.close();
+        List<Job> dropped = new java.util.ArrayList<>();
+        jobs.drainTo(dropped);
+        for (Job job : dropped) {
+            if (job.body() != null) {
+                job.body().fail(cause);
+            }
+        }
+        Thread worker = workerThread.get();
+        if (worker != null) {
+            worker.interrupt();
+        }
+        jobs.add(new Job(null, null));
+    }
+
+    /** Runs commands one at a time, in order. Worker thread. */
+    private void work() {
+        workerThread.set(Thread.currentThread());
+        try {
+            while (true) {
+                Job job = jobs.take();
+                if (job.command() == null) {
+                    return;
+                }
+                runner.run(job.command(), job.body(), connection.remoteAddress(), new Sink(job.command().commandId()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Hands one command's answer to the loop. Worker thread. */
+    private final class Sink implements ResponseSink {
+        private final long commandId;
+
+        Sink(long commandId) {
+            this.commandId = commandId;
+        }
+
+        @Override
+        public void data(ByteBuffer chunk) throws IOException {
+            int bytes = chunk.remaining();
+            gate.acquire(bytes);
+            connection.eventLoop().execute(() -> {
+                gate.released(bytes);
+                act(reactor.onResponseData(commandId, chunk));
+            });
+        }
+
+        @Override
+        public void end() throws IOException {
+            gate.acquire(0);
+            connection.eventLoop().execute(() -> {
+                act(reactor.onResponseEnd(commandId));
+                closeIfFinished();
+            });
+        }
+
+        @Override
+        public void error(String message) throws IOException {
+            gate.acquire(0);
+            connection.eventLoop().execute(() -> {
+                act(reactor.onApplicationError(commandId, message));
+                closeIfFinished();
+            });
+        }
+
+        private void closeIfFinished() {
+            if (finished && reactor.pendingCommands() == 0) {
+                connection.shutdownOutput();
+                connection.eventLoop().schedule(connection::close, ERROR_LINGER);
+            }
+        }
+    }
+}

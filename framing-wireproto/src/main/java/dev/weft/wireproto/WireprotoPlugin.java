@@ -1,0 +1,18 @@
+package dev.weft.wireproto;
+
+import com.google.inject.AbstractModule;
+import dev.weft.spi.WeftBindings;
+import dev.weft.spi.WeftPlugin;
+
+/** Contributes protocol {@code wireproto}. */
+public final class WireprotoPlugin extends AbstractModule implements WeftPlugin {
+    @Override
+    protected void configure() {
+        WeftBindings.protocols(binder()).addBinding(WireprotoProtocol.NAME).to(WireprotoProtocol.class);
+    }
+
+    @Override
+    public String description() {
+        return "protocol wireproto (Mercurial's unified frame protocol) over TCP, stdio and HTTP/2";
+    }
+}
