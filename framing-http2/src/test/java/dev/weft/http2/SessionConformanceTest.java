@@ -179,6 +179,40 @@ class SessionConformanceTest {
     }
 
     @Test
+    void streamedContentIsPulledOnlyAsTheWindowAllows() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port())
+                .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), 4096))) {
+            client.request(1, true, "GET", "/counted");
+            int received = 0;
+            while (received < 4096) {
+                if (client.nextSignificant() instanceof Frame.Data data) {
+                    received += data.data().remaining();
+                }
+            }
+            client.send(new Frame.Ping(false, 99));
+            Frame frame;
+            while (!((frame = client.next()) instanceof Frame.Ping ping && ping.ack())) {
+                assertTrue(!(frame instanceof Frame.Data), "no DATA beyond the window");
+            }
+            // Four chunks went out; at most one more was pulled and waits for credit.
+            assertTrue(server.pulls.get() <= 5, "pulled " + server.pulls.get() + " chunks for a 4 KiB window");
+            client.send(new Frame.WindowUpdate(1, 1024));
+            Frame.Data more = assertInstanceOf(Frame.Data.class, client.nextSignificant());
+            assertEquals(1024, more.data().remaining());
+        }
+    }
+
+    @Test
+    void sourceFailingAfterHeadersResetsWithInternalError() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/breaks-midway");
+            assertInstanceOf(Frame.Headers.class, client.nextSignificant());
+            assertInstanceOf(Frame.Data.class, client.nextSignificant());
+            assertEquals(new Frame.RstStream(1, ErrorCode.INTERNAL_ERROR.code()), client.nextSignificant());
+        }
+    }
+
+    @Test
     void missingFileGets500BeforeAnyHeader() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "GET", "/vanished");

@@ -34,6 +34,8 @@ final class TestServer implements AutoCloseable {
     volatile CountDownLatch arrivals = new CountDownLatch(0);
     /** Opened by tests to release the requests waiting in {@code /wait/...}. */
     volatile CountDownLatch release = new CountDownLatch(0);
+    /** How often the source of {@code /counted} was pulled. */
+    final java.util.concurrent.atomic.AtomicInteger pulls = new java.util.concurrent.atomic.AtomicInteger();
     /** Counted down when a handler of {@code /hang} has started. */
     final CountDownLatch hangStarted = new CountDownLatch(1);
     /** Counted down when a handler of {@code /hang} is interrupted. */
@@ -85,6 +87,24 @@ final class TestServer implements AutoCloseable {
                 })
                 .get("/vanished", request -> new Response(200, Headers.empty(),
                         new dev.weft.api.Content.FileRegion(root.resolve("no-such-file"), 0, 10, dev.weft.api.ProgressListener.NONE)))
+                .get("/counted", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    @Override
+                    public StreamContent next() {
+                        return pulls.incrementAndGet() > 1000 ? StreamContent.END : StreamContent.Data.of(new byte[1024]);
+                    }
+                }))
+                .get("/breaks-midway", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    private boolean first = true;
+
+                    @Override
+                    public StreamContent next() throws IOException {
+                        if (first) {
+                            first = false;
+                            return StreamContent.Data.of(new byte[] {'o', 'k'});
+                        }
+                        throw new IOException("source failed for a test");
+                    }
+                }))
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });
