@@ -66,9 +66,32 @@ final class Http2Session implements ConnectionHandler {
         if (closing) {
             return;
         }
-        core.receive(data);
-        handleEvents();
-        flush();
+        guarded(() -> {
+            core.receive(data);
+            handleEvents();
+            flush();
+        });
+    }
+
+    /**
+     * Runs loop work so that a bug of ours ends this connection cleanly (GOAWAY INTERNAL_ERROR,
+     * handlers stopped) instead of escaping into the transport's loop.
+     */
+    private void guarded(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException bug) {
+            LOG.error("h2 connection {}: internal error, closing the connection", connection.id(), bug);
+            try {
+                core.goAway(ErrorCode.INTERNAL_ERROR, "internal error");
+                flush();
+            } catch (RuntimeException ignored) {
+                // already failing; the close below is what matters
+            }
+            abortAll(new IOException("internal error in the h2 session", bug));
+            closing = true;
+            connection.close();
+        }
     }
 
     private void handleEvents() {
@@ -163,10 +186,10 @@ final class Http2Session implements ConnectionHandler {
             return; // the caller flushes
         }
         try {
-            connection.eventLoop().execute(() -> {
+            connection.eventLoop().execute(() -> guarded(() -> {
                 core.dataConsumed(streamId, octets);
                 flush();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // the loop has stopped, and with it the connection: there is nobody left to credit
         }
@@ -175,7 +198,7 @@ final class Http2Session implements ConnectionHandler {
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
         try {
-            connection.eventLoop().execute(() -> accept(exchange, piece, done));
+            connection.eventLoop().execute(() -> guarded(() -> accept(exchange, piece, done)));
         } catch (RejectedExecutionException e) {
             if (piece instanceof Outbound.File file) {
                 file.source().closeNow();
@@ -291,6 +314,13 @@ final class Http2Session implements ConnectionHandler {
         CompletableFuture<Void> done = exchange.pendingDone;
         exchange.pending = null;
         exchange.pendingDone = null;
+        if (sent && !core.canSend(exchange.streamId)) {
+            // The response ended (END_STREAM or our reset): the exchange is over for the loop, so
+            // the handler thread need not hop back here when it finishes.
+            exchanges.remove(exchange.streamId);
+            exchange.markEndedOnLoop();
+            closeIfDone();
+        }
         if (done == null) {
             return;
         }
@@ -310,7 +340,7 @@ final class Http2Session implements ConnectionHandler {
     /** Handler thread, at the very end of its exchange. */
     void exchangeFinished(StreamExchange exchange) {
         try {
-            connection.eventLoop().execute(() -> {
+            connection.eventLoop().execute(() -> guarded(() -> {
                 if (exchanges.get(exchange.streamId) == exchange) {
                     exchanges.remove(exchange.streamId);
                 }
@@ -323,7 +353,7 @@ final class Http2Session implements ConnectionHandler {
                 // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
                 flush();
                 closeIfDone();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
@@ -416,8 +446,10 @@ final class Http2Session implements ConnectionHandler {
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
-            pumpAll();
-            flush();
+            guarded(() -> {
+                pumpAll();
+                flush();
+            });
         }
     }
 

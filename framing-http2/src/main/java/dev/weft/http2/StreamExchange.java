@@ -53,6 +53,8 @@ final class StreamExchange implements Runnable {
     private boolean aborted;
     /** Handler thread only. */
     private boolean headersSent;
+    /** Written on the loop, read by the handler thread when it finishes. */
+    private volatile boolean endedOnLoop;
 
     /** Loop: the piece being sent and its completion. */
     Outbound pending;
@@ -114,7 +116,14 @@ final class StreamExchange implements Runnable {
         if (body != null) {
             body.close();
         }
-        session.exchangeFinished(this);
+        if (!endedOnLoop) {
+            session.exchangeFinished(this);
+        }
+    }
+
+    /** Loop: the response ended and the loop forgot this exchange. */
+    void markEndedOnLoop() {
+        endedOnLoop = true;
     }
 
     /** Loop: the stream was reset or the connection closed; stop the handler. */
