@@ -49,6 +49,8 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** The header block a timeout is running for, or -1. */
+    private long watchedHeaderBlock = -1;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -58,7 +60,7 @@ final class Http2Session implements ConnectionHandler {
         this.context = context;
         this.settings = settings;
         this.core = new ServerConnection(settings);
-        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.prefaceTimeout());
+        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.slowPeerTimeout());
     }
 
     @Override
@@ -69,8 +71,26 @@ final class Http2Session implements ConnectionHandler {
         guarded(() -> {
             core.receive(data);
             handleEvents();
+            watchHeaderBlock();
             flush();
         });
+    }
+
+    /** Starts (or stops) the clock on a header block left open by the peer (slowloris). */
+    private void watchHeaderBlock() {
+        long block = core.openHeaderBlock();
+        if (block < 0 || block == watchedHeaderBlock) {
+            return;
+        }
+        watchedHeaderBlock = block;
+        connection.eventLoop().schedule(() -> guarded(() -> {
+            if (!closing && !closed && core.openHeaderBlock() == block) {
+                LOG.info("h2 connection {} from {}: header block unfinished after {}, closing", connection.id(),
+                        connection.remoteAddress(), settings.slowPeerTimeout());
+                core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "header block too slow");
+                handleEvents();
+            }
+        }), settings.slowPeerTimeout());
     }
 
     /**
@@ -432,7 +452,7 @@ final class Http2Session implements ConnectionHandler {
     private void prefaceTimedOut() {
         if (!core.isEstablished() && !closing && !closed) {
             LOG.info("h2 connection {} from {}: no preface and SETTINGS within {}, closing", connection.id(),
-                    connection.remoteAddress(), settings.prefaceTimeout());
+                    connection.remoteAddress(), settings.slowPeerTimeout());
             connection.close();
         }
     }

@@ -322,6 +322,18 @@ class SessionConformanceTest {
     }
 
     @Test
+    void unfinishedHeaderBlockIsClosedAfterTimeout() throws Exception {
+        server.close();
+        server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.send(new Frame.Headers(1, ByteBuffer.wrap(new byte[] {(byte) 0x82}), true, false, null, 0));
+            Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
+            assertEquals(ErrorCode.ENHANCE_YOUR_CALM.code(), goAway.errorCode());
+            assertTrue(client.closedByServer());
+        }
+    }
+
+    @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
         server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));

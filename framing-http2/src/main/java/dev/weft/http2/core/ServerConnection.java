@@ -68,6 +68,7 @@ public final class ServerConnection {
     private long peerInitialWindowSize = Http2Settings.RFC_INITIAL_WINDOW_SIZE;
     private int peerMaxFrameSize = FrameReader.MIN_MAX_FRAME_SIZE;
     private HeaderBlock pendingBlock;
+    private long headerBlocksStarted;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
@@ -333,6 +334,7 @@ public final class ServerConnection {
             throw connection(PROTOCOL_ERROR, "client opened even stream %d", id);
         }
         pendingBlock = new HeaderBlock(id, headers.endStream(), headers.priority());
+        headerBlocksStarted++;
         appendFragment(headers.fragment());
         if (headers.endHeaders()) {
             finishBlock();
@@ -655,6 +657,19 @@ public final class ServerConnection {
     }
 
     // ---------------------------------------------------------------- state for the driver
+
+    /**
+     * @return a number that identifies the header block being received, or -1 if none is open:
+     *     the driver times out a block that stays open too long (slowloris)
+     */
+    public long openHeaderBlock() {
+        return pendingBlock == null ? -1 : headerBlocksStarted;
+    }
+
+    /** Ends the connection from the driver's side (a timeout): GOAWAY with {@code code}. */
+    public void abandon(ErrorCode code, String reason) {
+        fail(code, reason);
+    }
 
     /** @return streams open now */
     public int activeStreams() {
