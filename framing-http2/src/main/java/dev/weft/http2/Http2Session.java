@@ -473,12 +473,28 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
+    /**
+     * Nothing moved either way for the transport's idle timeout. The connection stays only if a
+     * handler is busy computing (its request complete, nothing waiting to be sent); streams that
+     * wait on the peer (for request data, or for window to send) do not keep it: that is a
+     * slowloris or a peer that stopped reading.
+     */
     @Override
     public void onIdleTimeout(Connection idle) {
-        if (exchanges.isEmpty()) {
+        guarded(() -> {
+            boolean handlerBusy = exchanges.values().stream()
+                    .anyMatch(e -> (e.body == null || e.body.isEnded()) && e.pending == null);
+            if (handlerBusy) {
+                return;
+            }
+            if (!exchanges.isEmpty()) {
+                LOG.info("h2 connection {} from {}: idle with {} streams waiting on the peer, closing", connection.id(),
+                        connection.remoteAddress(), exchanges.size());
+            }
             core.goAway(ErrorCode.NO_ERROR, "idle");
+            abortAll(new IOException("connection idle, closed"));
             closeAfterFlush();
-        }
+        });
     }
 
     @Override

@@ -334,6 +334,19 @@ class SessionConformanceTest {
     }
 
     @Test
+    void idleConnectionWhoseStreamWaitsForABodyIsClosed() throws Exception {
+        server.close();
+        server = new TestServer(root, Http2Settings.defaults(), Duration.ofMillis(500));
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, false, "POST", "/sink"); // and never a byte of body
+            Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
+            assertEquals(ErrorCode.NO_ERROR.code(), goAway.errorCode());
+            assertEquals(1, goAway.lastStreamId());
+            assertTrue(client.closedByServer());
+        }
+    }
+
+    @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
         server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));

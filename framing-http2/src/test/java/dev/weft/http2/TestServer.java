@@ -48,6 +48,10 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path root, Http2Settings settings) throws IOException {
+        this(root, settings, TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    TestServer(Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
         this.root = root;
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
@@ -109,7 +113,8 @@ final class TestServer implements AutoCloseable {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol protocol = new Http2Protocol(settings);
-        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1),
+        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+                        .withIdleTimeout(idleTimeout),
                 connection -> protocol.open(connection, ProtocolContext.of(router)));
     }
 
