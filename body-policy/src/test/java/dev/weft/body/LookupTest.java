@@ -37,7 +37,7 @@ class LookupTest {
             cookie("session", "s3cr3t"), cookie("name", "from-cookie")));
 
     private static List<String> messages(Result<?> result) {
-        return assertInstanceOf(Result.Failed.class, result).messages();
+        return ((Result.Failed<?>) assertInstanceOf(Result.Failed.class, result)).messages();
     }
 
     @SuppressWarnings("unchecked")

@@ -36,8 +36,9 @@ class TempDirectoryTest {
     void tightensAnExistingRootThatOthersCouldRead() throws IOException {
         Path root = Files.createDirectory(parent.resolve("open"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
-        try (TempDirectory ignored = TempDirectory.open(root)) {
+        try (TempDirectory temp = TempDirectory.open(root)) {
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+            assertEquals(root, temp.root());
         }
     }
 
