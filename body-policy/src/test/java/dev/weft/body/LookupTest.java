@@ -201,4 +201,17 @@ class LookupTest {
     void failedResultNeedsAnError() {
         assertThrows(IllegalArgumentException.class, () -> new Result.Failed<String>(List.of()));
     }
+
+    @Test
+    void lookInputReturnsTextOrFileValues() {
+        assertEquals("ada.png", value(Lookup.lookInput("avatar").run(FORM)).fileName());
+        assertEquals(1, value(Lookup.lookInput("page").run(FORM)).size(), "\"2\" is one byte");
+        assertEquals(List.of("nope: missing"), messages(Lookup.lookInput("nope").run(FORM)));
+    }
+
+    @Test
+    void succeedAlwaysSucceedsAndCombines() {
+        Lookup<String> withConstant = Lookup.combine(Lookup.succeed("fixed"), Lookup.look("page"), (a, b) -> a + b);
+        assertEquals("fixed2", value(withConstant.run(FORM)));
+    }
 }

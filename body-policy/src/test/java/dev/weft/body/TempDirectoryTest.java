@@ -110,4 +110,19 @@ class TempDirectoryTest {
             live.close();
         }
     }
+
+    @Test
+    void refusesARootOwnedBySomeoneElse() throws IOException {
+        Path root = Files.createDirectory(parent.resolve("theirs"));
+        try {
+            Files.setAttribute(root, "unix:uid", 65_534); // nobody; only root may give a directory away
+        } catch (IOException | UnsupportedOperationException notPermitted) {
+            org.junit.jupiter.api.Assumptions.abort("cannot change a directory's owner here: " + notPermitted);
+        }
+        IOException error = assertThrows(IOException.class, () -> TempDirectory.open(root));
+        assertTrue(error.getMessage().contains("belongs to"), error.getMessage());
+        try (var left = Files.list(root)) {
+            assertEquals(0, left.count(), "the probe run directory is removed again");
+        }
+    }
 }
