@@ -155,6 +155,9 @@ public final class FormParser {
             while (drained < DRAIN_LIMIT && (read = in.read(scratch)) > 0) {
                 drained += read;
             }
+        } catch (java.io.InterruptedIOException interrupted) {
+            // the form is complete, but keep the interrupt (a reset) visible to the handler
+            Thread.currentThread().interrupt();
         } catch (IOException ignored) {
             // the form is complete; a failure after its end does not concern the handler
         }
