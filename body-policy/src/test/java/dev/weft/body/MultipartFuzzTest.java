@@ -33,7 +33,16 @@ class MultipartFuzzTest {
         try {
             Path root = Files.createTempDirectory("weft-fuzz");
             TempDirectory temp = TempDirectory.open(root.resolve("weft"));
-            Runtime.getRuntime().addShutdownHook(new Thread(temp::close));
+            // the fuzzer owns the JVM's lifetime: clean up (run directory, then the empty roots) at exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                temp.close();
+                try {
+                    Files.deleteIfExists(temp.root());
+                    Files.deleteIfExists(root);
+                } catch (IOException ignored) {
+                    // best effort at JVM exit: an empty directory under java.io.tmpdir is all that can remain
+                }
+            }));
             return temp;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
