@@ -3,6 +3,7 @@ package dev.weft.http2;
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
+import dev.weft.api.ProgressListener;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
@@ -48,6 +49,8 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** The header block a timeout is running for, or -1. */
+    private long watchedHeaderBlock = -1;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -57,7 +60,7 @@ final class Http2Session implements ConnectionHandler {
         this.context = context;
         this.settings = settings;
         this.core = new ServerConnection(settings);
-        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.prefaceTimeout());
+        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.slowPeerTimeout());
     }
 
     @Override
@@ -65,9 +68,50 @@ final class Http2Session implements ConnectionHandler {
         if (closing) {
             return;
         }
-        core.receive(data);
-        handleEvents();
-        flush();
+        guarded(() -> {
+            core.receive(data);
+            handleEvents();
+            watchHeaderBlock();
+            flush();
+        });
+    }
+
+    /** Starts (or stops) the clock on a header block left open by the peer (slowloris). */
+    private void watchHeaderBlock() {
+        long block = core.openHeaderBlock();
+        if (block < 0 || block == watchedHeaderBlock) {
+            return;
+        }
+        watchedHeaderBlock = block;
+        connection.eventLoop().schedule(() -> guarded(() -> {
+            if (!closing && !closed && core.openHeaderBlock() == block) {
+                LOG.info("h2 connection {} from {}: header block unfinished after {}, closing", connection.id(),
+                        connection.remoteAddress(), settings.slowPeerTimeout());
+                core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "header block too slow");
+                handleEvents();
+            }
+        }), settings.slowPeerTimeout());
+    }
+
+    /**
+     * Runs loop work so that a bug of ours ends this connection cleanly (GOAWAY INTERNAL_ERROR,
+     * handlers stopped) instead of escaping into the transport's loop.
+     */
+    private void guarded(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException bug) {
+            LOG.error("h2 connection {}: internal error, closing the connection", connection.id(), bug);
+            try {
+                core.goAway(ErrorCode.INTERNAL_ERROR, "internal error");
+                flush();
+            } catch (RuntimeException ignored) {
+                // already failing; the close below is what matters
+            }
+            abortAll(new IOException("internal error in the h2 session", bug));
+            closing = true;
+            connection.close();
+        }
     }
 
     private void handleEvents() {
@@ -161,16 +205,20 @@ final class Http2Session implements ConnectionHandler {
             core.dataConsumed(streamId, octets);
             return; // the caller flushes
         }
-        connection.eventLoop().execute(() -> {
-            core.dataConsumed(streamId, octets);
-            flush();
-        });
+        try {
+            connection.eventLoop().execute(() -> guarded(() -> {
+                core.dataConsumed(streamId, octets);
+                flush();
+            }));
+        } catch (RejectedExecutionException e) {
+            // the loop has stopped, and with it the connection: there is nobody left to credit
+        }
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
         try {
-            connection.eventLoop().execute(() -> accept(exchange, piece, done));
+            connection.eventLoop().execute(() -> guarded(() -> accept(exchange, piece, done)));
         } catch (RejectedExecutionException e) {
             if (piece instanceof Outbound.File file) {
                 file.source().closeNow();
@@ -204,7 +252,15 @@ final class Http2Session implements ConnectionHandler {
         }
         int id = exchange.streamId;
         switch (piece) {
-            case Outbound.HeaderBlock block -> completePending(exchange, core.sendHeaders(id, block.fields(), block.endStream()));
+            case Outbound.HeaderBlock block -> {
+                boolean sent = core.sendHeaders(id, block.fields(), block.endStream());
+                if (sent && block.then() != null) {
+                    exchange.pending = block.then();
+                    pump(exchange);
+                } else {
+                    completePending(exchange, sent);
+                }
+            }
             case Outbound.Reset reset -> {
                 core.resetStream(id, reset.code());
                 completePending(exchange, true);
@@ -240,6 +296,9 @@ final class Http2Session implements ConnectionHandler {
                 while (true) {
                     if (!core.canSend(id)) {
                         source.finishQueuing();
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
                         completePending(exchange, false);
                         return;
                     }
@@ -251,12 +310,18 @@ final class Http2Session implements ConnectionHandler {
                     boolean last = take == source.remaining;
                     core.sendDataHeader(id, take, last);
                     drainCore();
-                    connection.writeFile(source.channel, source.position, take, source.regionListener());
+                    ProgressListener region = source.regionListener();
+                    connection.writeFile(source.channel, source.position, take, progress -> {
+                        region.onProgress(progress);
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
+                    });
                     source.position += take;
                     source.remaining -= take;
                     if (last) {
+                        // Stays in files until its last region is sent: a close before then closes it.
                         source.finishQueuing();
-                        files.remove(source);
                         completePending(exchange, true);
                         return;
                     }
@@ -269,6 +334,13 @@ final class Http2Session implements ConnectionHandler {
         CompletableFuture<Void> done = exchange.pendingDone;
         exchange.pending = null;
         exchange.pendingDone = null;
+        if (sent && !core.canSend(exchange.streamId)) {
+            // The response ended (END_STREAM or our reset): the exchange is over for the loop, so
+            // the handler thread need not hop back here when it finishes.
+            exchanges.remove(exchange.streamId);
+            exchange.markEndedOnLoop();
+            closeIfDone();
+        }
         if (done == null) {
             return;
         }
@@ -288,20 +360,20 @@ final class Http2Session implements ConnectionHandler {
     /** Handler thread, at the very end of its exchange. */
     void exchangeFinished(StreamExchange exchange) {
         try {
-            connection.eventLoop().execute(() -> {
+            connection.eventLoop().execute(() -> guarded(() -> {
                 if (exchanges.get(exchange.streamId) == exchange) {
                     exchanges.remove(exchange.streamId);
                 }
                 if (core.canSend(exchange.streamId)) {
                     // The handler ended without finishing its response (it was interrupted).
                     core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
-                } else if (core.activeStreams() > 0 && exchange.body != null && !exchange.body.isEnded()) {
-                    // §8.1: the response is complete while the request is not; stop the upload.
-                    core.resetStream(exchange.streamId, ErrorCode.NO_ERROR);
                 }
+                // A request still uploading after its response is complete is drained, not reset
+                // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
+                // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
                 flush();
                 closeIfDone();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
@@ -311,7 +383,9 @@ final class Http2Session implements ConnectionHandler {
         Outbound pending = exchange.pending;
         if (pending instanceof Outbound.File file) {
             file.source().finishQueuing();
-            files.remove(file.source());
+            if (file.source().isClosed()) {
+                files.remove(file.source());
+            }
         }
         exchange.abort(cause);
     }
@@ -378,7 +452,7 @@ final class Http2Session implements ConnectionHandler {
     private void prefaceTimedOut() {
         if (!core.isEstablished() && !closing && !closed) {
             LOG.info("h2 connection {} from {}: no preface and SETTINGS within {}, closing", connection.id(),
-                    connection.remoteAddress(), settings.prefaceTimeout());
+                    connection.remoteAddress(), settings.slowPeerTimeout());
             connection.close();
         }
     }
@@ -392,17 +466,35 @@ final class Http2Session implements ConnectionHandler {
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
-            pumpAll();
-            flush();
+            guarded(() -> {
+                pumpAll();
+                flush();
+            });
         }
     }
 
+    /**
+     * Nothing moved either way for the transport's idle timeout. The connection stays only if a
+     * handler is busy computing (its request complete, nothing waiting to be sent); streams that
+     * wait on the peer (for request data, or for window to send) do not keep it: that is a
+     * slowloris or a peer that stopped reading.
+     */
     @Override
     public void onIdleTimeout(Connection idle) {
-        if (exchanges.isEmpty()) {
+        guarded(() -> {
+            boolean handlerBusy = exchanges.values().stream()
+                    .anyMatch(e -> (e.body == null || e.body.isEnded()) && e.pending == null);
+            if (handlerBusy) {
+                return;
+            }
+            if (!exchanges.isEmpty()) {
+                LOG.info("h2 connection {} from {}: idle with {} streams waiting on the peer, closing", connection.id(),
+                        connection.remoteAddress(), exchanges.size());
+            }
             core.goAway(ErrorCode.NO_ERROR, "idle");
+            abortAll(new IOException("connection idle, closed"));
             closeAfterFlush();
-        }
+        });
     }
 
     @Override

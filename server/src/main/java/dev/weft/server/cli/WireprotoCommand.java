@@ -1,5 +1,6 @@
 package dev.weft.server.cli;
 
+import dev.weft.body.TempDirectory;
 import dev.weft.server.Weft;
 import dev.weft.server.demo.DemoRoutes;
 import dev.weft.spi.Protocol;
@@ -16,7 +17,7 @@ import java.util.Set;
  * protocol owns stdout; everything else (logs, a stray print) goes to stderr.
  */
 final class WireprotoCommand {
-    static final Set<String> FLAGS = Set.of("stdio!", "root");
+    static final Set<String> FLAGS = Set.of("stdio!", "root", "tmp-dir");
 
     private WireprotoCommand() {
     }
@@ -28,10 +29,10 @@ final class WireprotoCommand {
         InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err);
-        Weft.Builder builder = Weft.builder()
-                .handler(DemoRoutes.create(flags.get("root").map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot)));
-        Protocol protocol = builder.plugins().protocol("wireproto");
-        try {
+        try (TempDirectory temp = ServeCommand.openTempDirectory(flags)) {
+            Weft.Builder builder = Weft.builder().handler(DemoRoutes.create(
+                    flags.get("root").map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot), temp));
+            Protocol protocol = builder.plugins().protocol("wireproto");
             protocol.serveStreams(in, out, builder.protocolContext());
             out.flush();
             return 0;

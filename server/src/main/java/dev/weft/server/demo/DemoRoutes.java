@@ -7,6 +7,11 @@ import dev.weft.api.Request;
 import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.api.StreamContent;
+import dev.weft.body.TempDirectory;
+import dev.weft.body.UploadSummaryHandler;
+import dev.weft.spi.ProtocolContext;
+import dev.weft.wireproto.WireprotoEcho;
+import dev.weft.wireproto.WireprotoOverHttpHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -41,16 +46,20 @@ public final class DemoRoutes {
 
     /**
      * @param root the folder {@code GET /files/...} serves
+     * @param tempDirectory where {@code POST /upload} saves file parts
      * @return the demo router
      */
-    public static Router create(Path root) {
+    public static Router create(Path root, TempDirectory tempDirectory) {
         Path base = root.toAbsolutePath().normalize();
         Router router = new Router();
         router.get("/", request -> Response.text(200, INDEX));
         router.get("/hello", request -> new Response(200, TEXT, Content.bytes(HELLO)));
         router.get("/files/{path...}", request -> file(base, request.pathParameters().get("path")));
         router.post("/sink", DemoRoutes::sink);
-        router.post("/echo", DemoRoutes::echo);
+        // One handler serves HTTP/2's POST /echo and wireproto's echo command (ARCHITECTURE.md).
+        router.post("/echo", new WireprotoEcho());
+        router.post("/upload", new UploadSummaryHandler(tempDirectory));
+        router.post("/wireproto", new WireprotoOverHttpHandler(ProtocolContext.of(router)));
         return router;
     }
 
@@ -84,20 +93,13 @@ public final class DemoRoutes {
         return new Response(200, TEXT, Content.text(Long.toString(total)));
     }
 
-    /** Streams the body back as it arrives, with the request's content type. */
-    private static Response echo(Request request) {
-        String type = request.headers().get("content-type");
-        Headers headers = Headers.of("content-type", type == null ? "application/octet-stream" : type);
-        return Response.streamed(200, headers, request.takeBody());
-    }
-
     private static final String INDEX = """
             Weft demo server. Routes (HTTP/2 with prior knowledge):
               GET  /               this page
               GET  /hello          Hello, world!
               GET  /files/<path>   static files under --root (zero-copy where the transport can)
               POST /sink           reads and discards the body; answers its byte count
-              POST /echo           streams the request body back
+              POST /echo           streams the request body back (empty body: the msg header)
               POST /upload         parses a multipart or urlencoded form; answers a JSON summary
               POST /wireproto      wireproto frames over HTTP/2 (application/mercurial-exp-framing-0001)
             Wireproto (--protocol wireproto or auto, or weft wireproto --stdio): command echo.
