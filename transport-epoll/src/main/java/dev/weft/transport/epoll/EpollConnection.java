@@ -453,7 +453,15 @@ final class EpollConnection implements Connection {
         MemorySegment staging = loop.staging;
         long stagingUsed = 0;
         int count = 0;
+        int flags = 0;
         for (Outbound item : queue) {
+            if (item instanceof Outbound.File file) {
+                // A file region follows these bytes (an HTTP/2 DATA frame header, typically):
+                // hold them back so they share packets with the sendfile payload, which is
+                // sent right after and, being the last call, pushes them out.
+                flags = file.remaining > 0 ? LinuxNative.MSG_MORE : 0;
+                break;
+            }
             if (!(item instanceof Outbound.Bytes(ByteBuffer buffer)) || count == EpollEventLoop.MAX_IOVECS) {
                 break;
             }
@@ -479,7 +487,7 @@ final class EpollConnection implements Connection {
             }
         }
         loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr);
+        return LinuxNative.sendmsg(fd, loop.msghdr, flags);
     }
 
     private void consumeSent(long sent) {

@@ -277,6 +277,50 @@ class FileRegionTest {
         }
     }
 
+    /**
+     * The HTTP/2 shape: a small header buffer before each 16 KiB file region (the header is sent
+     * with MSG_MORE to share packets with the payload). Everything arrives, in order, exact.
+     */
+    @Test
+    void headersInterleavedWithRegionsArriveInOrder() throws Exception {
+        int frames = 512;
+        int payload = 16 * 1024;
+        Path file = writeFile("frames.bin", (long) frames * payload);
+        start();
+        try (Socket socket = connectSmallWindow(); FileChannel channel = FileChannel.open(file)) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<Void> lastDone = new CompletableFuture<>();
+            handler.connection.eventLoop().execute(() -> {
+                for (int i = 0; i < frames; i++) {
+                    boolean last = i == frames - 1;
+                    handler.connection.write(ByteBuffer.allocate(9).putInt(0, i).putInt(4, payload));
+                    handler.connection.writeFile(channel, (long) i * payload, payload, progress -> {
+                        if (last && progress instanceof SendProgress.Done) {
+                            lastDone.complete(null);
+                        }
+                    });
+                }
+                handler.connection.flush();
+            });
+            MessageDigest expected = MessageDigest.getInstance("SHA-256");
+            MessageDigest actual = MessageDigest.getInstance("SHA-256");
+            InputStream in = socket.getInputStream();
+            try (FileChannel reader = FileChannel.open(file)) {
+                for (int i = 0; i < frames; i++) {
+                    ByteBuffer header = ByteBuffer.wrap(in.readNBytes(9));
+                    assertEquals(i, header.getInt(0), "frame header " + i + " in its place");
+                    assertEquals(payload, header.getInt(4));
+                    actual.update(in.readNBytes(payload));
+                    ByteBuffer slice = ByteBuffer.allocate(payload);
+                    reader.read(slice, (long) i * payload);
+                    expected.update(slice.flip());
+                }
+            }
+            assertArrayEquals(expected.digest(), actual.digest());
+            lastDone.get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void zeroLengthRegionCompletesWithDoneZero() throws Exception {
         Path file = writeFile("empty-region.bin", 10);

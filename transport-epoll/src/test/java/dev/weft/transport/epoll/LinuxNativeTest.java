@@ -118,7 +118,7 @@ class LinuxNativeTest {
                 MemorySegment msghdr = arena.allocate(LinuxNative.MSGHDR_SIZE, 8);
                 msghdr.set(ValueLayout.ADDRESS, LinuxNative.MSGHDR_IOV_OFFSET, iov);
                 msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, 2);
-                assertEquals(8, LinuxNative.sendmsg(fd, msghdr));
+                assertEquals(8, LinuxNative.sendmsg(fd, msghdr, 0));
                 assertEquals("abcdefgh", new String(client.getInputStream().readNBytes(8), StandardCharsets.US_ASCII));
             } finally {
                 LinuxNative.close(fd);
