@@ -203,6 +203,47 @@ class EpollTransportTest {
     }
 
     @Test
+    void eventLoopRunsTasksAndTimersOnItsThreadAndCancelledTimersNever() throws Exception {
+        start(EpollTuning.DEFAULT, config(), false);
+        dev.weft.spi.EventLoop loop;
+        try (Socket socket = connect()) {
+            RecordingHandler handler = nextHandler();
+            loop = handler.connection.eventLoop();
+            assertFalse(loop.inEventLoop());
+            CompletableFuture<Boolean> onLoop = new CompletableFuture<>();
+            loop.execute(() -> onLoop.complete(loop.inEventLoop()));
+            assertTrue(onLoop.get(20, TimeUnit.SECONDS));
+
+            java.util.concurrent.atomic.AtomicBoolean cancelledRan = new java.util.concurrent.atomic.AtomicBoolean();
+            dev.weft.spi.Cancellable cancelled = loop.schedule(() -> cancelledRan.set(true), Duration.ofMillis(50));
+            cancelled.cancel();
+            long scheduledAt = System.nanoTime();
+            CompletableFuture<Long> later = new CompletableFuture<>();
+            loop.schedule(() -> later.complete(System.nanoTime() - scheduledAt), Duration.ofMillis(200));
+            long waitedNanos = later.get(20, TimeUnit.SECONDS);
+            assertTrue(waitedNanos >= TimeUnit.MILLISECONDS.toNanos(190), "ran after " + waitedNanos + " ns");
+            assertFalse(cancelledRan.get(), "a cancelled timer whose deadline passed first never runs");
+        }
+        server.close();
+        assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> loop.execute(() -> { }),
+                "a loop that has ended refuses work instead of dropping it silently");
+    }
+
+    @Test
+    void closeFromAnotherThreadClosesOnTheLoop() throws Exception {
+        start(EpollTuning.DEFAULT, config(), false);
+        try (Socket socket = connect()) {
+            RecordingHandler handler = nextHandler();
+            handler.connection.close();
+            assertNull(handler.closed.get(20, TimeUnit.SECONDS));
+            assertEquals(-1, socket.getInputStream().read());
+            handler.connection.close();
+            handler.connection.abort();
+            assertEquals(0, waitForConnectionCount(0), "closing twice is harmless");
+        }
+    }
+
+    @Test
     void outputMethodsRefuseOtherThreads() throws Exception {
         start(EpollTuning.DEFAULT, config(), false);
         try (Socket socket = connect()) {
