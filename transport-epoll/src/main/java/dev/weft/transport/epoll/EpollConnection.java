@@ -311,10 +311,10 @@ final class EpollConnection implements Connection {
             if (readingEnabled()) {
                 readAvailable();
             } else if (error || (hangUp && !edgeTriggered)) {
-                // Reading is paused, yet level-triggered epoll would repeat ERR/HUP forever:
-                // the peer is gone both ways, so nothing further can be delivered.
-                closeOnLoop(new IOException("connection lost while reading was paused"
-                        + (error ? " (EPOLLERR)" : " (EPOLLHUP)")), false);
+                // Not reading (paused, or input already ended), yet level-triggered epoll would
+                // repeat ERR/HUP forever: the socket is dead both ways, nothing more can be delivered.
+                closeOnLoop(new IOException("connection lost " + (error ? "(EPOLLERR)" : "(EPOLLHUP)")
+                        + (inputClosed ? " after end of input" : " while reading was paused")), false);
             }
         }
     }

@@ -418,7 +418,7 @@ class FileRegionTest {
                     }
                 }
             }
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling with a deadline, not spinning a shared CPU
         }
         throw new AssertionError("strace never attached to " + threadName);
     }
