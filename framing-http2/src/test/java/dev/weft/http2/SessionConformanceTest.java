@@ -54,6 +54,17 @@ class SessionConformanceTest {
     }
 
     @Test
+    void responseFieldsHttp2ForbidsAreDropped() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/odd-headers");
+            Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
+            assertEquals("yes", fields.get("x-good"));
+            assertEquals(null, fields.get("connection"));
+            assertEquals(null, fields.get("x-split"));
+        }
+    }
+
+    @Test
     void headRequestGetsEndStreamOnHeaders() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "HEAD", "/hello");
