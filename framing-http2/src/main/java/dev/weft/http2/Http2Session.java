@@ -526,7 +526,7 @@ final class Http2Session implements ConnectionHandler {
             connection.eventLoop().schedule(() -> {
                 abortAll(new IOException("server shut down before the stream finished"));
                 closeAfterFlush();
-            }, settings.shutdownDeadline());
+            }, context.shutdownGrace());
         }
     }
 

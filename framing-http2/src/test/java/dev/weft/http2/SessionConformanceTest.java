@@ -335,7 +335,7 @@ class SessionConformanceTest {
     @Test
     void unfinishedHeaderBlockIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));
+        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.send(new Frame.Headers(1, ByteBuffer.wrap(new byte[] {(byte) 0x82}), true, false, null, 0));
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
@@ -360,7 +360,7 @@ class SessionConformanceTest {
     @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));
+        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write("PRI * HTTP".getBytes(StandardCharsets.US_ASCII));
