@@ -128,13 +128,16 @@ final class StreamExchange implements Runnable {
 
     /** Loop: the stream was reset or the connection closed; stop the handler. */
     void abort(IOException cause) {
-        Thread running;
         synchronized (this) {
             if (aborted) {
                 return;
             }
             aborted = true;
-            running = thread;
+            if (thread != null) {
+                // Under the lock: the handler thread clears `thread` under it when it finishes, so
+                // a pooled thread can never receive an interrupt meant for an exchange it left.
+                thread.interrupt();
+            }
         }
         if (body != null) {
             body.fail(cause);
@@ -144,9 +147,6 @@ final class StreamExchange implements Runnable {
             pendingDone = null;
             pending = null;
             done.completeExceptionally(cause);
-        }
-        if (running != null) {
-            running.interrupt();
         }
         request.resources().close();
     }
