@@ -39,6 +39,7 @@ class StreamStateTableTest {
         }
     }
 
+    /** Which kind of answer. */
     enum Scope { NONE, STREAM, CONNECTION }
 
     private static final Map<State, Map<Input, Answer>> TABLE = new EnumMap<>(State.class);
