@@ -49,6 +49,8 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Whether a flush task is queued on the loop. */
+    private boolean flushQueued;
     /** The header block a timeout is running for, or -1. */
     private long watchedHeaderBlock = -1;
     private boolean shuttingDown;
@@ -225,7 +227,7 @@ final class Http2Session implements ConnectionHandler {
             try {
                 connection.eventLoop().execute(() -> guarded(() -> {
                     core.dataConsumed(streamId, pending.getAndSet(0));
-                    flush();
+                    flushSoon();
                 }));
             } catch (RejectedExecutionException e) {
                 // the loop has stopped, and with it the connection: there is nobody left to credit
@@ -259,7 +261,22 @@ final class Http2Session implements ConnectionHandler {
         exchange.pending = piece;
         exchange.pendingDone = done;
         pump(exchange);
-        flush();
+        flushSoon();
+    }
+
+    /**
+     * Flushes after the tasks already queued on the loop: the responses of many handlers that
+     * finish together leave in one gathering write instead of one write each.
+     */
+    private void flushSoon() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        connection.eventLoop().execute(() -> guarded(() -> {
+            flushQueued = false;
+            flush();
+        }));
     }
 
     /** Sends as much of the exchange's pending piece as windows and the transport allow. */
