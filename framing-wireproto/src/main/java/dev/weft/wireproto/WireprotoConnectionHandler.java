@@ -214,7 +214,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         public void data(ByteBuffer chunk) throws IOException {
             int bytes = chunk.remaining();
             gate.acquire(bytes);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 gate.released(bytes);
                 act(reactor.onResponseData(commandId, chunk));
             });
@@ -223,7 +223,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         @Override
         public void end() throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onResponseEnd(commandId));
                 closeIfFinished();
             });
@@ -232,10 +232,20 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         @Override
         public void error(String message) throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onApplicationError(commandId, message));
                 closeIfFinished();
             });
+        }
+
+        /** Hands a task to the loop; a loop that refuses it (stopped) means the connection is gone. */
+        private void onLoop(Runnable task) throws IOException {
+            try {
+                connection.eventLoop().execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                gate.close();
+                throw new IOException("connection's event loop has stopped", e);
+            }
         }
 
         private void closeIfFinished() {
