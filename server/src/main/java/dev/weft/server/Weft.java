@@ -1,0 +1,232 @@
+package dev.weft.server;
+
+import com.google.inject.Module;
+import dev.weft.api.BodyPolicy;
+import dev.weft.api.Handler;
+import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.Protocol;
+import dev.weft.spi.ProtocolContext;
+import dev.weft.spi.Transport;
+import dev.weft.spi.TransportConfig;
+import dev.weft.spi.TransportServer;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Starts Weft servers: the entry point for embedding.
+ *
+ * <pre>{@code
+ * try (WeftServer server = Weft.builder()
+ *         .handler(new Router().get("/hello", request -> Response.ok("hi")))
+ *         .transport("nio")
+ *         .protocol("h2")
+ *         .port(8080)
+ *         .start()) {
+ *     server.awaitTermination();
+ * }
+ * }</pre>
+ *
+ * <p>Threading: a builder belongs to one thread; {@link Builder#start()} may be called again to
+ * start another server with the same settings.
+ */
+public final class Weft {
+    static {
+        GuiceQuiet.apply();
+    }
+
+    /** Protocols tried first under {@code auto}; the first is the fallback. */
+    private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto");
+
+    private Weft() {
+    }
+
+    /** @return a builder with the defaults: 127.0.0.1:8080, nio, auto, a loop per processor */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of one server. Not thread-safe. */
+    public static final class Builder {
+        private Handler handler;
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String transport = "nio";
+        private String protocol = "auto";
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private Duration idleTimeout = TransportConfig.DEFAULT_IDLE_TIMEOUT;
+        private int maxConnections = TransportConfig.DEFAULT_MAX_CONNECTIONS;
+        private Duration shutdownGrace = Duration.ofSeconds(10);
+        private BodyPolicy bodyPolicy;
+        private String bodyPolicyName = "default";
+        private final List<Module> overrides = new ArrayList<>();
+        private ClassLoader classLoader = Weft.class.getClassLoader();
+        private Plugins plugins;
+
+        private Builder() {
+        }
+
+        /** @return this, serving {@code value} (required) */
+        public Builder handler(Handler value) {
+            handler = Objects.requireNonNull(value, "handler is null");
+            return this;
+        }
+
+        /** @return this, listening on {@code value} (default 127.0.0.1) */
+        public Builder host(String value) {
+            host = Objects.requireNonNull(value, "host is null");
+            return this;
+        }
+
+        /** @return this, listening on {@code value}; 0 picks a free port (default 8080) */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535: " + value);
+            }
+            port = value;
+            return this;
+        }
+
+        /** @return this, with the transport by name (default {@code nio}) */
+        public Builder transport(String name) {
+            transport = Objects.requireNonNull(name, "transport is null");
+            return this;
+        }
+
+        /** @return this, with the protocol by name, or {@code auto} to detect per connection */
+        public Builder protocol(String name) {
+            protocol = Objects.requireNonNull(name, "protocol is null");
+            return this;
+        }
+
+        /** @return this, with {@code count} event loops (default: available processors) */
+        public Builder eventLoops(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("event loops must be >= 1: " + count);
+            }
+            eventLoops = count;
+            return this;
+        }
+
+        /** @return this, closing connections idle for {@code value} (default 30 s) */
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = Objects.requireNonNull(value, "idleTimeout is null");
+            return this;
+        }
+
+        /** @return this, with a cap on open connections (default 10,000) */
+        public Builder maxConnections(int count) {
+            maxConnections = count;
+            return this;
+        }
+
+        /** @return this, giving in-flight exchanges {@code value} to finish on stop (default 10 s) */
+        public Builder shutdownGrace(Duration value) {
+            shutdownGrace = Objects.requireNonNull(value, "shutdownGrace is null");
+            return this;
+        }
+
+        /** @return this, with the default body policy for every request (else the bound "default") */
+        public Builder bodyPolicy(BodyPolicy value) {
+            bodyPolicy = Objects.requireNonNull(value, "bodyPolicy is null");
+            return this;
+        }
+
+        /** @return this, with the default body policy chosen by name among the bound ones */
+        public Builder bodyPolicy(String name) {
+            bodyPolicyName = Objects.requireNonNull(name, "name is null");
+            bodyPolicy = null;
+            return this;
+        }
+
+        /** @return this, with Guice modules whose bindings override the plugins' */
+        public Builder override(Module... modules) {
+            overrides.addAll(Arrays.asList(modules));
+            plugins = null;
+            return this;
+        }
+
+        /** @return this, finding plugins with {@code loader} instead of Weft's own class loader */
+        public Builder classLoader(ClassLoader loader) {
+            classLoader = Objects.requireNonNull(loader, "loader is null");
+            plugins = null;
+            return this;
+        }
+
+        /** @return the plugins these settings see (loaded once per builder) */
+        public Plugins plugins() {
+            if (plugins == null) {
+                plugins = Plugins.load(classLoader, overrides);
+            }
+            return plugins;
+        }
+
+        /**
+         * @return the context each connection's protocol gets (handler, default body policy, a
+         *     virtual thread per handler call), for carriers outside a transport such as stdio
+         */
+        public ProtocolContext protocolContext() {
+            Objects.requireNonNull(handler, "a handler is required: Weft.builder().handler(...)");
+            BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
+            Executor perTask = task -> Thread.ofVirtual().name("weft-handler").start(task);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace);
+        }
+
+        /**
+         * Binds and starts serving.
+         *
+         * @return the running server
+         * @throws WeftStartupException for a name nobody provides, an unavailable plugin, a port
+         *     in use: one line, with the way out
+         */
+        public WeftServer start() {
+            ProtocolContext context = protocolContext();
+            Plugins bound = plugins();
+            Transport chosenTransport = bound.transport(transport);
+            List<Protocol> protocols = protocolsFor(bound);
+            ConnectionInitializer initializer = protocols.size() == 1
+                    ? connection -> protocols.getFirst().open(connection, context)
+                    : connection -> new ProtocolDetector(connection, protocols, context);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            TransportConfig config = TransportConfig.of(address)
+                    .withEventLoops(eventLoops)
+                    .withIdleTimeout(idleTimeout)
+                    .withMaxConnections(maxConnections);
+            TransportServer server;
+            try {
+                server = chosenTransport.start(config, initializer);
+            } catch (BindException e) {
+                throw new WeftStartupException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                        + " (is another server running? choose another --port)", e);
+            } catch (IOException e) {
+                throw new WeftStartupException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            } catch (IllegalStateException e) {
+                throw new WeftStartupException(e.getMessage(), e);
+            }
+            return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context);
+        }
+
+        private List<Protocol> protocolsFor(Plugins bound) {
+            if (!protocol.equals("auto")) {
+                return List.of(bound.protocol(protocol));
+            }
+            List<Protocol> available = new ArrayList<>(bound.protocols().values().stream()
+                    .filter(p -> p.availability().available()).toList());
+            if (available.isEmpty()) {
+                throw new WeftStartupException("no protocol plugin is on the class path (add weft-framing-http2 or weft-framing-wireproto)");
+            }
+            available.sort(Comparator.comparingInt(p -> {
+                int rank = AUTO_PREFERENCE.indexOf(p.name());
+                return rank < 0 ? AUTO_PREFERENCE.size() : rank;
+            }));
+            return List.copyOf(available);
+        }
+    }
+}

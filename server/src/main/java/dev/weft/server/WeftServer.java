@@ -1,0 +1,87 @@
+package dev.weft.server;
+
+import dev.weft.spi.ProtocolContext;
+import dev.weft.spi.TransportServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running Weft server.
+ *
+ * <p>Threading: every method may be called from any thread.
+ */
+public final class WeftServer implements AutoCloseable {
+    private final TransportServer transportServer;
+    private final String transportName;
+    private final List<String> protocolNames;
+    private final Duration shutdownGrace;
+    private final ProtocolContext context;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+    WeftServer(TransportServer transportServer, String transportName, List<String> protocolNames,
+               Duration shutdownGrace, ProtocolContext context) {
+        this.transportServer = transportServer;
+        this.transportName = transportName;
+        this.protocolNames = protocolNames;
+        this.shutdownGrace = shutdownGrace;
+        this.context = context;
+    }
+
+    /** @return the bound address */
+    public InetSocketAddress address() {
+        return transportServer.localAddress();
+    }
+
+    /** @return the bound port (the real one when 0 was asked for) */
+    public int port() {
+        return transportServer.localAddress().getPort();
+    }
+
+    /** @return the transport's name */
+    public String transportName() {
+        return transportName;
+    }
+
+    /** @return the protocols served, in detection order */
+    public List<String> protocolNames() {
+        return protocolNames;
+    }
+
+    /** @return the number of event loops */
+    public int eventLoops() {
+        return transportServer.eventLoopCount();
+    }
+
+    /** @return connections open now */
+    public int connectionCount() {
+        return transportServer.connectionCount();
+    }
+
+    /** @return what each connection's protocol is given (handler, policy, executor) */
+    public ProtocolContext context() {
+        return context;
+    }
+
+    /**
+     * Stops gracefully: no new connections, in-flight exchanges get {@code grace} to finish.
+     *
+     * @return completes when everything is closed
+     */
+    public CompletableFuture<Void> stop(Duration grace) {
+        transportServer.shutdown(grace).whenComplete((ignored, error) -> terminated.complete(null));
+        return terminated;
+    }
+
+    /** Waits until the server has stopped. */
+    public void awaitTermination() {
+        terminated.join();
+    }
+
+    /** Stops gracefully with the configured grace period and waits. */
+    @Override
+    public void close() {
+        stop(shutdownGrace).join();
+    }
+}
