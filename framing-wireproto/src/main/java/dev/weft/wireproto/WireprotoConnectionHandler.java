@@ -75,6 +75,24 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         gate.writable(writable);
     }
 
+    /**
+     * Nothing moved for the transport's idle timeout. Inside a command that never ends: a
+     * protocol error, then close. Between commands with nothing running: close. While a
+     * command's handler is still working: keep the connection, its answer is coming.
+     */
+    @Override
+    public void onIdleTimeout(Connection ignored) {
+        switch (reactor.state()) {
+            case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
+            case FAILED -> connection.close();
+            case IDLE -> {
+                if (reactor.pendingCommands() == 0) {
+                    connection.close();
+                }
+            }
+        }
+    }
+
     @Override
     public void onShutdown(Connection ignored) {
         // Commands in flight finish; the peer's further commands are not read. The transport

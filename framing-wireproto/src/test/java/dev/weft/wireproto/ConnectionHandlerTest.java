@@ -76,6 +76,34 @@ class ConnectionHandlerTest {
         assertEquals("m15", frames.getLast().payloadText());
     }
 
+    @Test
+    void idleInsideACommandIsAProtocolErrorAndIdleBetweenCommandsCloses() throws Exception {
+        ConnectionHandler handler = open(WireprotoLimits.defaults());
+        handler.onRead(ByteBuffer.wrap(TestFrames.wire("command-name have-args echo")));
+        handler.onIdleTimeout(connection);
+        List<Frame> frames = TestFrames.decodeAll(connection.written());
+        assertEquals(FrameFlags.ERROR_PROTOCOL, frames.getLast().flags());
+        assertTrue(frames.getLast().payloadText().contains("timed out inside command 'echo'"), frames.getLast().payloadText());
+        assertTrue(connection.outputShut());
+
+        FakeConnection quiet = new FakeConnection();
+        ConnectionHandler idle = new WireprotoProtocol().open(quiet, ProtocolContext.of(TestCommands.router()));
+        idle.onIdleTimeout(quiet);
+        assertFalse(quiet.isOpen());
+    }
+
+    @Test
+    void idleWhileAHandlerWorksKeepsTheConnection() throws Exception {
+        ConnectionHandler handler = open(WireprotoLimits.defaults());
+        handler.onRead(ByteBuffer.wrap(TestFrames.wire("command-name eos slow")));
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        handler.onIdleTimeout(connection);
+        assertTrue(connection.isOpen());
+        release.countDown();
+        connection.runTasksUntil(this::lastFrameEnds);
+        assertEquals("0", TestFrames.decodeAll(connection.written()).getLast().payloadText());
+    }
+
     private boolean lastFrameEnds() {
         try {
             List<Frame> frames = TestFrames.decodeAll(connection.written());
