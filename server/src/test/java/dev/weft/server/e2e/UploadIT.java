@@ -102,8 +102,13 @@ class UploadIT {
     })
     void eachQuotaAnswersItsStatusAndLeavesNoTempFile(String transport, String flag, String value) throws Exception {
         Path tmpDir = tmpDir(transport, flag.substring(2));
-        ServedWeft weft = SERVERS.get(transport + flag, () -> ServedWeft.serve(SMALL_HEAP, transport,
-                "--tmp-dir", tmpDir.toString(), flag, value));
+        try (ServedWeft weft = ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), flag, value)) {
+            tripQuota(weft, tmpDir, flag);
+        }
+    }
+
+    private static void tripQuota(ServedWeft weft, Path tmpDir, String flag) throws Exception {
+        String transport = weft.transport();
         Path file = temp.resolve("quota-" + transport + flag + ".bin");
         List<String> form = new ArrayList<>();
         String quota;
