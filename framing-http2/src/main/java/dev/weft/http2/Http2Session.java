@@ -56,6 +56,8 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Whether this connection already logged a refused stream. */
+    private boolean refusalLogged;
     /** Whether a flush task is queued on the loop. */
     private boolean flushQueued;
     /** The header block a timeout is running for, or -1. */
@@ -171,6 +173,13 @@ final class Http2Session implements ConnectionHandler {
                             failed.reason());
                     abortAll(new IOException("h2 connection error " + failed.code() + ": " + failed.reason()));
                     closeAfterFlush();
+                }
+                case Http2Event.StreamRefused refused -> {
+                    if (!refusalLogged) {
+                        refusalLogged = true; // once per connection: a busy client refuses many
+                        LOG.info("h2 connection {} from {}: {} streams open, refusing new ones (MAX_CONCURRENT_STREAMS)",
+                                connection.id(), connection.remoteAddress(), refused.limit());
+                    }
                 }
                 case Http2Event.Http1Detected http1 -> answerHttp1();
             }
