@@ -64,7 +64,9 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     @Override
     public void onInputClosed() {
         if (reactor.state() == ServerReactor.State.FAILED) {
-            connection.close();
+            if (reactor.pendingCommands() == 0) {
+                connection.close();
+            }
             return;
         }
         act(reactor.onInputEnd());
@@ -84,7 +86,11 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     public void onIdleTimeout(Connection ignored) {
         switch (reactor.state()) {
             case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
-            case FAILED -> connection.close();
+            case FAILED -> {
+                if (reactor.pendingCommands() == 0) {
+                    connection.close();
+                }
+            }
             case IDLE -> {
                 if (reactor.pendingCommands() == 0) {
                     connection.close();
@@ -146,6 +152,16 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
                             bodyFull = false;
                         }
                     }
+                }
+                case ServerAction.StopReading stop -> {
+                    LOG.info("wireproto connection {} from {}: protocol error: {} (answering the commands already started first)",
+                            connection.id(), connection.remoteAddress(), stop.message());
+                    if (receivingBody != null) {
+                        receivingBody.fail(new IOException("protocol error: " + stop.message()));
+                        receivingBody = null;
+                    }
+                    bodyFull = false;
+                    connection.setReadPaused(true);
                 }
                 case ServerAction.ProtocolError error -> {
                     LOG.info("wireproto connection {} from {}: protocol error: {}", connection.id(),
