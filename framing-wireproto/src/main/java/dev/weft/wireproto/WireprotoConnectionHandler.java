@@ -39,11 +39,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final AtomicReference<Thread> workerThread = new AtomicReference<>();
     private final ProtocolContext context;
+    // Loop thread only: the command whose data is arriving, and why reads are paused.
     private CommandBody receivingBody;
     private boolean workerStarted;
     private boolean bodyFull;
     private boolean backlogFull;
-    private boolean finished;
+    private boolean shuttingDown;
 
     private record Job(ServerAction.RunCommand command, CommandBody body) {
     }
@@ -107,7 +108,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         if (reactor.pendingCommands() == 0) {
             connection.close();
         } else {
-            finished = true;
+            shuttingDown = true;
         }
     }
 
@@ -186,7 +187,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private void updateReadPause() {
         backlogFull = reactor.pendingCommands() >= limits.maxPendingCommands();
         if (reactor.state() != ServerReactor.State.FAILED && connection.isOpen()) {
-            connection.setReadPaused(bodyFull || backlogFull || finished);
+            connection.setReadPaused(bodyFull || backlogFull || shuttingDown);
         }
     }
 
@@ -259,7 +260,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             gate.acquire(0);
             onLoop(() -> {
                 act(reactor.onResponseEnd(commandId));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
@@ -268,7 +269,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             gate.acquire(0);
             onLoop(() -> {
                 act(reactor.onApplicationError(commandId, message));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
@@ -282,8 +283,8 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             }
         }
 
-        private void closeIfFinished() {
-            if (finished && reactor.pendingCommands() == 0) {
+        private void closeIfShutDown() {
+            if (shuttingDown && reactor.pendingCommands() == 0) {
                 connection.shutdownOutput();
                 connection.eventLoop().schedule(connection::close, ERROR_LINGER);
             }
