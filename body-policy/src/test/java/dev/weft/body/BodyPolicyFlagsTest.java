@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.weft.api.BodyPolicy;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class BodyPolicyFlagsTest {
     @Test
     void noFlagsKeepTheDefaults() {

@@ -214,4 +214,18 @@ class LookupTest {
         Lookup<String> withConstant = Lookup.combine(Lookup.succeed("fixed"), Lookup.look("page"), (a, b) -> a + b);
         assertEquals("fixed2", value(withConstant.run(FORM)));
     }
+
+    @Test
+    void failuresBecomeAJsonErrorResponseInOrder() {
+        Result<String> result = Lookup.combine(Lookup.look("a"), Lookup.lookRead("bad", Integer::parseInt),
+                (a, bad) -> a + bad).run(FORM);
+        dev.weft.api.Response response = ((Result.Failed<String>) result).toJsonResponse();
+        assertEquals(400, response.status());
+        assertEquals("application/json", response.headers().get("content-type"));
+        String body = java.nio.charset.StandardCharsets.UTF_8.decode(
+                ((dev.weft.api.Content.Bytes) response.content()).buffer().duplicate()).toString();
+        assertEquals("{\"errors\":[{\"field\":\"a\",\"problem\":\"MISSING\",\"message\":\"missing\"},"
+                + "{\"field\":\"bad\",\"problem\":\"INVALID\",\"message\":\"could not read \\\"x1\\\": "
+                + "For input string: \\\"x1\\\"\"}]}\n", body);
+    }
 }

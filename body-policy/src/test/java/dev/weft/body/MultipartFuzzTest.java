@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes multipart parsing (issue 8). A plain test run replays the corpus under
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
  * <p>Property: whatever the bytes, a parse ends in form data or a {@link FormException} with
  * 400/413/431 (any other exception is a finding), and no temp file survives the exchange.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES) // replay takes seconds; a -Djazzer.max_duration=10m run fits
 class MultipartFuzzTest {
     private static final BodyPolicy SMALL = new BodyPolicy(null, 4_096, 65_536, 512, 20,
             BodyPolicy.StorageStrategy.FILES_TO_DISK);
@@ -33,7 +36,16 @@ class MultipartFuzzTest {
         try {
             Path root = Files.createTempDirectory("weft-fuzz");
             TempDirectory temp = TempDirectory.open(root.resolve("weft"));
-            Runtime.getRuntime().addShutdownHook(new Thread(temp::close));
+            // the fuzzer owns the JVM's lifetime: clean up (run directory, then the empty roots) at exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                temp.close();
+                try {
+                    Files.deleteIfExists(temp.root());
+                    Files.deleteIfExists(root);
+                } catch (IOException ignored) {
+                    // best effort at JVM exit: an empty directory under java.io.tmpdir is all that can remain
+                }
+            }));
             return temp;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
