@@ -87,7 +87,7 @@ final class EpollServer implements TransportServer {
         if (!FileDescriptors.sendfileUsable()) {
             LOG.info("epoll sends file regions from memory maps, not sendfile(2): {}", FileDescriptors.unavailableReason());
         }
-        LOG.info("epoll transport listening on {} with {} loops ({} triggered, {})", server.boundAddress, server.loops.size(),
+        LOG.debug("epoll transport listening on {} with {} loops ({} triggered, {})", server.boundAddress, server.loops.size(),
                 tuning.trigger().name().toLowerCase(java.util.Locale.ROOT), tuning.accept().name().toLowerCase(java.util.Locale.ROOT));
         return server;
     }
