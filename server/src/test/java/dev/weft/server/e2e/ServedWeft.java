@@ -119,11 +119,11 @@ final class ServedWeft implements AutoCloseable {
      * launcher execs the JVM, so the signal reaches it) within 30 s.
      */
     @Override
-    public void close() throws InterruptedException, IOException {
+    public void close() throws IOException {
         try {
             if (process.isAlive()) {
                 process.destroy();
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                if (!awaitExit()) {
                     process.destroyForcibly();
                     throw new AssertionError("weft serve (" + transport + ") did not stop within 30 s of SIGTERM: " + stderr());
                 }
@@ -138,6 +138,16 @@ final class ServedWeft implements AutoCloseable {
         } finally {
             Files.deleteIfExists(stdoutFile);
             Files.deleteIfExists(stderrFile);
+        }
+    }
+
+    private boolean awaitExit() {
+        try {
+            return process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new AssertionError("interrupted while stopping weft serve (" + transport + ")", e);
         }
     }
 }
