@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * checks that it stopped cleanly.
  */
 final class ServedWeft implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Weft listening on [^:]+:(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Process process;

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UploadIT {
     private static final Duration CURL_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration CLEANUP_DEADLINE = Duration.ofSeconds(20);
-    private static final Map<String, String> SMALL_HEAP = Map.of("JAVA_OPTS", "-Xmx96m");
+    private static final Map<String, String> SMALL_HEAP = Peer.SMALL_HEAP;
     private static final ServerSet SERVERS = new ServerSet();
     private static final Pattern FILE_SUMMARY = Pattern.compile(
             "\\{\"field\":\"([^\"]*)\",\"name\":\"([^\"]*)\",\"size\":(\\d+),\"contentType\":\"([^\"]*)\",\"sha256\":\"([0-9a-f]{64})\"}");
@@ -228,6 +228,7 @@ class UploadIT {
     @ValueSource(strings = {"nio", "epoll"})
     void aOneGibibyteFileStreamsThroughA96MebibyteHeap(String transport) throws Exception {
         ServedWeft weft = server(transport);
+        Peer.assertSmallHeap(weft);
         long size = 1L << 30;
         Path file = temp.resolve("sparse-" + transport + ".bin");
         try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
@@ -242,16 +243,11 @@ class UploadIT {
             Matcher summary = FILE_SUMMARY.matcher(answer);
             assertTrue(summary.find(), answer);
             assertEquals(size, Long.parseLong(summary.group(3)), answer);
-            assertEquals(ZerosHash.OF_ONE_GIBIBYTE, summary.group(5), answer);
+            assertEquals(Peer.sha256OfOneGibibyteOfZeros(), summary.group(5), answer);
         } finally {
             Files.deleteIfExists(file);
         }
         awaitNoUploadFileLeft(tmpDir(transport, "default"));
-    }
-
-    /** The SHA-256 of 1 GiB of zeros, computed once for the class (a sparse file reads as zeros). */
-    private static final class ZerosHash {
-        static final String OF_ONE_GIBIBYTE = Peer.sha256OfZeros(1L << 30);
     }
 
     /**
