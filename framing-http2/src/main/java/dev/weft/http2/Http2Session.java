@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Http2Session implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Http2Session.class);
+    /**
+     * Output queued in the transport up to which file regions keep being queued. Past the
+     * transport's high watermark on purpose: a queued region costs no heap (the transport reads it
+     * from the file as the socket drains), and a deeper queue moves a large file in far fewer
+     * loop passes than the watermark's 64 KiB would.
+     */
+    private static final long FILE_QUEUE_BYTES = 1 << 20;
     /** After our last frame, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
 
@@ -49,6 +56,10 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Whether this connection already logged a refused stream. */
+    private boolean refusalLogged;
+    /** Whether a flush task is queued on the loop. */
+    private boolean flushQueued;
     /** The header block a timeout is running for, or -1. */
     private long watchedHeaderBlock = -1;
     private boolean shuttingDown;
@@ -163,6 +174,13 @@ final class Http2Session implements ConnectionHandler {
                     abortAll(new IOException("h2 connection error " + failed.code() + ": " + failed.reason()));
                     closeAfterFlush();
                 }
+                case Http2Event.StreamRefused refused -> {
+                    if (!refusalLogged) {
+                        refusalLogged = true; // once per connection: a busy client refuses many
+                        LOG.info("h2 connection {} from {}: {} streams open, refusing new ones (MAX_CONCURRENT_STREAMS)",
+                                connection.id(), connection.remoteAddress(), refused.limit());
+                    }
+                }
                 case Http2Event.Http1Detected http1 -> answerHttp1();
             }
         }
@@ -171,7 +189,7 @@ final class Http2Session implements ConnectionHandler {
     private void startExchange(Http2Event.RequestStarted started) {
         int streamId = started.streamId();
         RequestBody body = started.endStream() ? null
-                : new RequestBody(started.head().contentLength(), octets -> credit(streamId, octets));
+                : new RequestBody(started.head().contentLength(), new CreditBatch(streamId)::consumed);
         BasicRequest request = BasicRequest.builder()
                 .method(started.head().method())
                 .target(started.head().target())
@@ -196,22 +214,40 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    /** Any thread: request data was consumed or discarded; credit the peer on the loop. */
-    private void credit(int streamId, int octets) {
-        if (octets <= 0) {
-            return;
+    /**
+     * Request data of one stream consumed (or discarded) by its handler, to be credited to the
+     * peer on the loop. Credits that pile up while a hand-over is on its way ride along with it,
+     * so a fast reader costs one loop task per batch, not one per DATA frame.
+     *
+     * <p>Threading: {@link #consumed} from any thread; {@code pending} is atomic.
+     */
+    private final class CreditBatch {
+        private final int streamId;
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+
+        CreditBatch(int streamId) {
+            this.streamId = streamId;
         }
-        if (connection.eventLoop().inEventLoop()) {
-            core.dataConsumed(streamId, octets);
-            return; // the caller flushes
-        }
-        try {
-            connection.eventLoop().execute(() -> guarded(() -> {
+
+        void consumed(int octets) {
+            if (octets <= 0) {
+                return;
+            }
+            if (connection.eventLoop().inEventLoop()) {
                 core.dataConsumed(streamId, octets);
-                flush();
-            }));
-        } catch (RejectedExecutionException e) {
-            // the loop has stopped, and with it the connection: there is nobody left to credit
+                return; // the loop code that discarded the data flushes
+            }
+            if (pending.getAndAdd(octets) != 0) {
+                return; // a hand-over is already on its way and will take these too
+            }
+            try {
+                connection.eventLoop().execute(() -> guarded(() -> {
+                    core.dataConsumed(streamId, pending.getAndSet(0));
+                    flushSoon();
+                }));
+            } catch (RejectedExecutionException e) {
+                // the loop has stopped, and with it the connection: there is nobody left to credit
+            }
         }
     }
 
@@ -241,7 +277,22 @@ final class Http2Session implements ConnectionHandler {
         exchange.pending = piece;
         exchange.pendingDone = done;
         pump(exchange);
-        flush();
+        flushSoon();
+    }
+
+    /**
+     * Flushes after the tasks already queued on the loop: the responses of many handlers that
+     * finish together leave in one gathering write instead of one write each.
+     */
+    private void flushSoon() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        connection.eventLoop().execute(() -> guarded(() -> {
+            flushQueued = false;
+            flush();
+        }));
     }
 
     /** Sends as much of the exchange's pending piece as windows and the transport allow. */
@@ -303,8 +354,8 @@ final class Http2Session implements ConnectionHandler {
                         return;
                     }
                     int window = core.sendWindow(id);
-                    if (window == 0 || !connection.isWritable()) {
-                        return;
+                    if (window == 0 || connection.pendingOutputBytes() >= FILE_QUEUE_BYTES) {
+                        return; // resumed by WindowOpened or onWritabilityChanged
                     }
                     int take = (int) Math.min(Math.min(window, core.peerMaxFrameSize()), source.remaining);
                     boolean last = take == source.remaining;
@@ -508,7 +559,7 @@ final class Http2Session implements ConnectionHandler {
             connection.eventLoop().schedule(() -> {
                 abortAll(new IOException("server shut down before the stream finished"));
                 closeAfterFlush();
-            }, settings.shutdownDeadline());
+            }, context.shutdownGrace());
         }
     }
 

@@ -463,6 +463,8 @@ public final class ServerConnection {
         emitControl(new Frame.RstStream(id, e.code().code()));
         if (s != null) {
             events.add(new Http2Event.StreamReset(id, e.code(), false));
+        } else if (e.code() == ErrorCode.REFUSED_STREAM) {
+            events.add(new Http2Event.StreamRefused(id, settings.maxConcurrentStreams()));
         }
         spendResetBudget();
     }

@@ -243,6 +243,7 @@ class ServerConnectionTest {
             peer.send(peer.headers(1, true, get("/")), peer.headers(3, true, get("/")), peer.headers(5, true, get("/")));
             peer.expectReset(5, ErrorCode.REFUSED_STREAM);
             assertEquals(2, peer.events(Http2Event.RequestStarted.class).size());
+            assertEquals(List.of(new Http2Event.StreamRefused(5, 2)), peer.events(Http2Event.StreamRefused.class));
         }
 
         @Test
@@ -807,6 +808,19 @@ class ServerConnectionTest {
             } catch (ConnectionError e) {
                 throw new AssertionError(e);
             }
+        }
+
+        @Test
+        void tableSizeLoweredThenRaisedSignalsSmallestThenFinal() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(new Frame.Settings(false, List.of(new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 0),
+                    new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 4096))));
+            peer.send(peer.headers(1, true, get("/")));
+            peer.frames();
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "200")), true);
+            Frame.Headers headers = (Frame.Headers) peer.frames().get(0);
+            // RFC 7541 §4.2: 0 (the smallest since the last block), then 4096 (the final value).
+            assertEquals(ByteBuffer.wrap(hex("20 3fe11f 88")), headers.fragment());
         }
 
         @Test
