@@ -87,6 +87,11 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** @return what the still-running command has written so far (exit code -1) */
+    Result peek() throws IOException {
+        return new Result(command, -1, Files.readAllBytes(stdoutFile), read(stderrFile));
+    }
+
     Process process() {
         return process;
     }

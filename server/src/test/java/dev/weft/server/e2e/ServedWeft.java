@@ -102,6 +102,11 @@ final class ServedWeft implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path).toString();
     }
 
+    /** @return the server JVM's process id (the launcher execs it) */
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
