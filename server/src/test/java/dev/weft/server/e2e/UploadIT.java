@@ -89,21 +89,21 @@ class UploadIT {
         awaitNoUploadFileLeft(tmpDir(transport, "default"));
     }
 
-    @ParameterizedTest(name = "{0}: {1} {2}")
+    @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
-        "nio,   --max-ram,    1k",
-        "epoll, --max-ram,    1k",
-        "nio,   --max-disk,   1m",
-        "epoll, --max-disk,   1m",
-        "nio,   --max-parts,  3",
-        "epoll, --max-parts,  3",
-        "nio,   --max-header, 200",
-        "epoll, --max-header, 200",
+        "nio,   --max-ram",
+        "epoll, --max-ram",
+        "nio,   --max-disk",
+        "epoll, --max-disk",
+        "nio,   --max-parts",
+        "epoll, --max-parts",
+        "nio,   --max-header",
+        "epoll, --max-header",
     })
-    void eachQuotaAnswersItsStatusAndLeavesNoTempFile(String transport, String flag, String value) throws Exception {
-        // Two servers per transport: --max-disk alone (with a small --max-ram the raw-body bound,
-        // maxRam + maxDisk, would trip first), and the three others together, none of which the
-        // other cases come near.
+    void eachQuotaAnswersItsStatusAndLeavesNoTempFile(String transport, String flag) throws Exception {
+        // Two servers per transport: --max-disk 1m alone (with a small --max-ram the raw-body
+        // bound, maxRam + maxDisk, would trip first), and --max-ram 1k --max-parts 3
+        // --max-header 200 together, each of which only its own case comes near.
         boolean disk = flag.equals("--max-disk");
         String name = disk ? "max-disk" : "max-ram-parts-header";
         Path tmpDir = tmpDir(transport, name);
@@ -111,12 +111,6 @@ class UploadIT {
                 ? ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), "--max-disk", "1m")
                 : ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(),
                         "--max-ram", "1k", "--max-parts", "3", "--max-header", "200"));
-        assertTrue(weft.stderr().contains("transport " + transport), weft.stderr());
-        assertEquals(flag + " " + value, disk ? "--max-disk 1m" : switch (flag) {
-            case "--max-ram" -> "--max-ram 1k";
-            case "--max-parts" -> "--max-parts 3";
-            default -> "--max-header 200";
-        }, "the case's flag is the server's");
         tripQuota(weft, tmpDir, flag);
     }
 
