@@ -48,6 +48,14 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Loop: when the current unfinished frame or header block stopped making progress, or 0. */
+    private long stalledSinceNanos;
+    /** Loop: {@link ServerConnection#inputProgress()} when {@link #stalledSinceNanos} was set. */
+    private long stalledProgress = -1;
+    /** Loop: the pending stall check, or null. */
+    private Cancellable stallTimer;
+    /** Loop: whether the stream cap's log line was written for this connection. */
+    private boolean refusalLogged;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -66,8 +74,56 @@ final class Http2Session implements ConnectionHandler {
             return;
         }
         core.receive(data);
+        watchStalledInput();
+        logRefusals();
         handleEvents();
         flush();
+    }
+
+    /**
+     * Slowloris: a frame or header block dribbled a byte at a time keeps the transport's idle
+     * timer quiet forever, so an unfinished one must finish within the stalled-input timeout.
+     */
+    private void watchStalledInput() {
+        if (!core.isInputIncomplete()) {
+            stalledSinceNanos = 0;
+            return;
+        }
+        long progress = core.inputProgress();
+        if (stalledSinceNanos != 0 && progress == stalledProgress) {
+            return; // still the same unfinished frame or block; the timer is running
+        }
+        stalledSinceNanos = System.nanoTime();
+        stalledProgress = progress;
+        if (stallTimer == null) {
+            stallTimer = connection.eventLoop().schedule(this::checkStalledInput, settings.limits().stalledInputTimeout());
+        }
+    }
+
+    private void checkStalledInput() {
+        stallTimer = null;
+        if (stalledSinceNanos == 0 || closing || closed) {
+            return;
+        }
+        long timeout = settings.limits().stalledInputTimeout().toNanos();
+        long waited = System.nanoTime() - stalledSinceNanos;
+        if (waited < timeout) {
+            stallTimer = connection.eventLoop().schedule(this::checkStalledInput, Duration.ofNanos(timeout - waited));
+            return;
+        }
+        core.failConnection(ErrorCode.ENHANCE_YOUR_CALM,
+                "frame or header block unfinished for " + settings.limits().stalledInputTimeout().toSeconds() + " s");
+        handleEvents();
+        flush();
+    }
+
+    /** One clear line per connection when the stream cap refuses streams. */
+    private void logRefusals() {
+        if (!refusalLogged && core.refusedStreams() > 0) {
+            refusalLogged = true;
+            LOG.warn("h2 connection {} from {}: stream cap reached ({} concurrent), refusing new streams with REFUSED_STREAM",
+                    connection.id(), connection.remoteAddress(), settings.maxConcurrentStreams());
+        }
     }
 
     private void handleEvents() {
@@ -402,7 +458,28 @@ final class Http2Session implements ConnectionHandler {
         if (exchanges.isEmpty()) {
             core.goAway(ErrorCode.NO_ERROR, "idle");
             closeAfterFlush();
+        } else if (allStalledOnPeer()) {
+            // Nothing read or written for the idle timeout while every stream waits for the
+            // peer (its request body, or window/socket room for our response): a slowloris or
+            // a peer that never reads (CVE-2019-9517) holding handler threads and buffers.
+            LOG.info("h2 connection {} from {}: idle with {} stream(s) all waiting for the peer, closing", connection.id(),
+                    connection.remoteAddress(), exchanges.size());
+            core.failConnection(ErrorCode.ENHANCE_YOUR_CALM, "idle with every stream waiting for the peer");
+            handleEvents();
+            flush();
         }
+    }
+
+    /** @return whether every live exchange waits on the peer rather than on its own handler */
+    private boolean allStalledOnPeer() {
+        for (StreamExchange exchange : exchanges.values()) {
+            boolean waitsToSend = exchange.pending != null;
+            boolean waitsForBody = exchange.body != null && !exchange.body.isEnded();
+            if (!waitsToSend && !waitsForBody) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -424,6 +501,9 @@ final class Http2Session implements ConnectionHandler {
     public void onClosed(Throwable cause) {
         closed = true;
         prefaceTimer.cancel();
+        if (stallTimer != null) {
+            stallTimer.cancel();
+        }
         abortAll(new IOException("connection closed", cause));
         for (FileSource file : files) {
             file.closeNow();

@@ -111,20 +111,42 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
      *     did not read its output (CVE-2019-9512, -9515); default 1,000
      * @param maxEmptyFrames DATA frames without payload or END_STREAM in a row (CVE-2019-9518);
      *     default 100
+     * @param stalledInputTimeout how long a started frame or header block may stay unfinished
+     *     while the peer sends nothing that completes it (slowloris: a header block or frame
+     *     dribbled a byte at a time keeps the idle timer from ever firing); default 10 s
      */
     public record Limits(int resetBudget, int maxContinuationFrames, int maxHeaderBlockBytes, int maxQueuedControlFrames,
-                         int maxEmptyFrames) {
-        /** @throws IllegalArgumentException for a limit below 1 */
+                         int maxEmptyFrames, Duration stalledInputTimeout) {
+        /** Default {@link #stalledInputTimeout}. */
+        public static final Duration DEFAULT_STALLED_INPUT_TIMEOUT = Duration.ofSeconds(10);
+
+        /** @throws IllegalArgumentException for a limit below 1 or a timeout that is not positive */
         public Limits {
+            Objects.requireNonNull(stalledInputTimeout, "stalledInputTimeout is null");
             if (resetBudget < 1 || maxContinuationFrames < 1 || maxHeaderBlockBytes < 1 || maxQueuedControlFrames < 1
                     || maxEmptyFrames < 1) {
                 throw new IllegalArgumentException("limits must be >= 1");
+            }
+            if (stalledInputTimeout.isNegative() || stalledInputTimeout.isZero()) {
+                throw new IllegalArgumentException("stalledInputTimeout must be positive: " + stalledInputTimeout);
             }
         }
 
         /** @return the documented defaults */
         public static Limits defaults() {
-            return new Limits(200, 64, 64 << 10, 1_000, 100);
+            return new Limits(200, 64, 64 << 10, 1_000, 100, DEFAULT_STALLED_INPUT_TIMEOUT);
+        }
+
+        /** @return these limits with another reset budget */
+        public Limits withResetBudget(int value) {
+            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames,
+                    stalledInputTimeout);
+        }
+
+        /** @return these limits with another stalled-input timeout */
+        public Limits withStalledInputTimeout(Duration value) {
+            return new Limits(resetBudget, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames,
+                    maxEmptyFrames, value);
         }
     }
 }

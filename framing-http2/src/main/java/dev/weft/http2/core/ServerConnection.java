@@ -72,6 +72,10 @@ public final class ServerConnection {
     private int resetBudget;
     private int queuedControlFrames;
     private int emptyFramesInRow;
+    /** Complete frames taken in outside a header block, plus finished header blocks (slowloris watch). */
+    private long inputProgress;
+    /** New streams refused by MAX_CONCURRENT_STREAMS, for the driver's log line. */
+    private long refusedStreams;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
@@ -97,6 +101,8 @@ public final class ServerConnection {
         final InboundWindow receiveWindow;
         final long contentLength;
         long received;
+        /** Answered 431 without being served: closing it earns no reset budget back (HPACK bomb). */
+        boolean rejected;
 
         Stream(int id, StreamState state, long sendWindow, int receiveWindow, long contentLength) {
             this.id = id;
@@ -144,6 +150,9 @@ public final class ServerConnection {
                     return;
                 }
                 onFrame(frame);
+                if (pendingBlock == null) {
+                    inputProgress++;
+                }
             } catch (Http2Exception e) {
                 switch (e) {
                     case StreamError streamError -> resetOnError(streamError);
@@ -414,6 +423,7 @@ public final class ServerConnection {
             throw stream(id, PROTOCOL_ERROR, "stream %d depends on itself", id);
         }
         if (streams.size() >= settings.maxConcurrentStreams()) {
+            refusedStreams++;
             throw stream(id, ErrorCode.REFUSED_STREAM, "more than %d concurrent streams", settings.maxConcurrentStreams());
         }
         if (decoded.overLimit()) {
@@ -448,13 +458,18 @@ public final class ServerConnection {
 
     /** RFC 9113 §10.5.1 / RFC 6585: too-large headers get 431 and the request is not served. */
     private void rejectHeaderListTooLarge(int id, boolean requestEnded) {
-        streams.put(id, new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
-                peerInitialWindowSize, settings.initialWindowSize(), -1));
+        Stream rejected = new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
+                peerInitialWindowSize, settings.initialWindowSize(), -1);
+        rejected.rejected = true;
+        streams.put(id, rejected);
         sendHeaders(id, List.of(new HeaderField(":status", "431"), new HeaderField("content-length", "0")), true);
         if (streams.containsKey(id)) {
             // §8.1: a complete response before the request ended; ask the peer to stop sending.
             resetStream(id, ErrorCode.NO_ERROR);
         }
+        // HPACK bomb (CVE-2016-6581), zero-length headers (CVE-2019-9516): each rejected block
+        // cost us a decode, so repeated ones spend the reset budget like any refused stream.
+        spendResetBudget();
     }
 
     private void endRemote(Stream s) {
@@ -468,7 +483,7 @@ public final class ServerConnection {
     private void close(Stream s, ClosedBy how) {
         streams.remove(s.id);
         closedStreams.put(s.id, how);
-        if (how == ClosedBy.FINISHED) {
+        if (how == ClosedBy.FINISHED && !s.rejected) {
             resetBudget = Math.min(limits.resetBudget(), resetBudget + 1);
         }
     }
@@ -665,6 +680,14 @@ public final class ServerConnection {
         emit(new Frame.GoAway(goAwayLastStreamId, code.code(), ByteBuffer.wrap(debug.getBytes(StandardCharsets.UTF_8))));
     }
 
+    /**
+     * Ends the connection from the driver's side with GOAWAY {@code code} (a limit the driver
+     * watches tripped, such as a stalled header block).
+     */
+    public void failConnection(ErrorCode code, String reason) {
+        fail(code, reason);
+    }
+
     /** The peer has been reading: control frames queued so far no longer count (issue 8). */
     public void controlFramesDrained() {
         queuedControlFrames = 0;
@@ -679,6 +702,24 @@ public final class ServerConnection {
     }
 
     // ---------------------------------------------------------------- state for the driver
+
+    /**
+     * @return a counter that moves whenever a frame completes outside a header block or a header
+     *     block completes; the driver's slowloris watch compares it over time
+     */
+    public long inputProgress() {
+        return inputProgress;
+    }
+
+    /** @return whether a frame or a header block has been started and not finished */
+    public boolean isInputIncomplete() {
+        return phase == Phase.FRAMES && (pendingBlock != null || reader.isMidFrame());
+    }
+
+    /** @return new streams refused so far because MAX_CONCURRENT_STREAMS was reached */
+    public long refusedStreams() {
+        return refusedStreams;
+    }
 
     /** @return streams open now */
     public int activeStreams() {
