@@ -58,6 +58,15 @@ final class H2Attacker implements AutoCloseable {
     final AtomicLong framesReceived = new AtomicLong();
     final AtomicLong pingAcks = new AtomicLong();
     final AtomicLong dataBytesReceived = new AtomicLong();
+    /** Reader: the server's SETTINGS_INITIAL_WINDOW_SIZE, our send window for new streams. */
+    private volatile long peerInitialWindow = 65_535;
+    /** Reader: connection-level send credit granted so far (RFC 9113's initial 65,535 plus updates). */
+    private final AtomicLong connectionCredit = new AtomicLong(65_535);
+    /** Reader: stream-level WINDOW_UPDATE increments by stream id. */
+    private final Map<Integer, AtomicLong> streamCredit = new ConcurrentHashMap<>();
+    /** Test thread: DATA octets sent, in total and by stream. */
+    private long dataSent;
+    private final Map<Integer, Long> dataSentOnStream = new ConcurrentHashMap<>();
     /** Frames this attacker wrote. Written by the test thread only. */
     long framesSent;
     private volatile int lastGoAwayCode = Ending.NO_GOAWAY;
@@ -136,6 +145,21 @@ final class H2Attacker implements AutoCloseable {
                         }
                     }
                     case DATA -> dataBytesReceived.addAndGet(length);
+                    case SETTINGS -> {
+                        for (int at = 0; (flags & ACK) == 0 && at + 6 <= payload.length; at += 6) {
+                            if (((payload[at] & 0xff) << 8 | payload[at + 1] & 0xff) == 0x4) {
+                                peerInitialWindow = int32(payload, at + 2) & 0xffffffffL;
+                            }
+                        }
+                    }
+                    case WINDOW_UPDATE -> {
+                        long increment = int32(payload, 0) & 0x7fffffffL;
+                        if (stream == 0) {
+                            connectionCredit.addAndGet(increment);
+                        } else {
+                            streamCredit.computeIfAbsent(stream, k -> new AtomicLong()).addAndGet(increment);
+                        }
+                    }
                     case HEADERS, CONTINUATION -> {
                         int start = 0;
                         int end = payload.length;
@@ -279,6 +303,24 @@ final class H2Attacker implements AutoCloseable {
 
     void data(int stream, byte[] data, boolean endStream) throws IOException {
         frame(DATA, endStream ? END_STREAM : 0, stream, data);
+    }
+
+    /**
+     * Sends as much of {@code chunk[offset, offset + length)} as the server's windows allow now, as one DATA frame.
+     *
+     * @return octets sent (0 when the windows are shut)
+     */
+    int dataWithinWindow(int stream, byte[] chunk, int offset, int length) throws IOException {
+        long streamSent = dataSentOnStream.getOrDefault(stream, 0L);
+        long streamWindow = peerInitialWindow + streamCredit.getOrDefault(stream, new AtomicLong()).get() - streamSent;
+        long connectionWindow = connectionCredit.get() - dataSent;
+        int take = (int) Math.max(0, Math.min(Math.min(streamWindow, connectionWindow), Math.min(length, 16_384)));
+        if (take > 0) {
+            frame(DATA, 0, stream, chunk, offset, take);
+            dataSent += take;
+            dataSentOnStream.put(stream, streamSent + take);
+        }
+        return take;
     }
 
     void rst(int stream, int code) throws IOException {

@@ -1,6 +1,7 @@
 package dev.weft.server.hostile;
 
 import com.google.inject.Module;
+import dev.weft.api.BodyPolicy;
 import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.body.TempDirectory;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -37,6 +39,11 @@ final class HostileServer implements AutoCloseable {
     final AtomicLong hangInterrupted = new AtomicLong();
 
     HostileServer(Path dir, Http2Settings settings, Duration idleTimeout, int maxConnections) throws IOException {
+        this(dir, settings, idleTimeout, maxConnections, UnaryOperator.identity());
+    }
+
+    HostileServer(Path dir, Http2Settings settings, Duration idleTimeout, int maxConnections,
+                  UnaryOperator<BodyPolicy> policy) throws IOException {
         root = Files.createDirectories(dir.resolve("root"));
         byte[] big = new byte[BIG_FILE];
         new Random(8).nextBytes(big);
@@ -62,7 +69,7 @@ final class HostileServer implements AutoCloseable {
                 .idleTimeout(idleTimeout)
                 .maxConnections(maxConnections)
                 .detectionTimeout(settings.prefaceTimeout());
-        builder.bodyPolicy(builder.plugins().bodyPolicy("default").withTempDirectory(temp.runDirectory()));
+        builder.bodyPolicy(policy.apply(builder.plugins().bodyPolicy("default").withTempDirectory(temp.runDirectory())));
         server = builder.start();
     }
 
@@ -74,10 +81,12 @@ final class HostileServer implements AutoCloseable {
         return server.address();
     }
 
-    /** @return files left in the temp directory (every request's temp files must be gone) */
+    /** @return request temp files ({@code upload-*.tmp}) in the temp directory; all must be gone after each exchange */
     long tempFiles() {
-        try (Stream<Path> files = Files.walk(temp.runDirectory())) {
-            return files.filter(Files::isRegularFile).count();
+        try (Stream<Path> files = Files.walk(temp.root())) {
+            return files.filter(Files::isRegularFile)
+                    .filter(file -> file.getFileName().toString().startsWith("upload-"))
+                    .count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
