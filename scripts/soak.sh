@@ -10,6 +10,7 @@ mvn -B -q -DskipTests package -pl server -am
 echo "soak: ${MINUTES} min of honest load and attacks against ./weft serve ..." >&2
 mvn -B -q -pl server -am test -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dweft.excludedGroups=none -Dgroups=soak -Dweft.soak.minutes="$MINUTES" -Dweft.home="$PWD" \
-  -DtrimStackTrace=false 2>&1 | grep -E '^SOAK|FAIL|ERROR\]|Tests run' || true
-grep -h '^SOAK' server/target/surefire-reports/*SoakTest-output.txt 2>/dev/null || true
-grep -q 'failures="0"' server/target/surefire-reports/TEST-dev.weft.server.hostile.SoakTest.xml && grep -q 'errors="0"' server/target/surefire-reports/TEST-dev.weft.server.hostile.SoakTest.xml
+  -DtrimStackTrace=false 2>&1 | grep -E 'FAIL|ERROR\]' || true
+REPORT=server/target/surefire-reports/TEST-dev.weft.server.hostile.SoakTest.xml
+grep -o 'SOAK[^<]*' "$REPORT" || { echo "soak: no report (did the build fail?)" >&2; exit 1; }
+grep -q 'failures="0"' "$REPORT" && grep -q 'errors="0"' "$REPORT"

@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.weft.http2.Http2Settings;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the HTTP/2 core (issue 8): the frame reader, header-block decoding
@@ -18,6 +19,7 @@ import java.util.List;
  * <p>Each input is split into reads by its own bytes (the first octet picks the read size), so
  * the fuzzer also explores frames cut anywhere.
  */
+@Timeout(60) // per input in regression mode; while fuzzing, Jazzer takes it as its per-input timeout
 class Http2JazzerFuzzTest {
     private static final int MAX_FRAME_SIZE = FrameReader.MIN_MAX_FRAME_SIZE;
 
