@@ -82,7 +82,6 @@ class Http2AttacksTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within " + within + ": " + what);
             }
-            Thread.onSpinWait();
             Thread.sleep(Duration.ofMillis(10)); // polling with a deadline, not waiting out a race
         }
     }
