@@ -3,6 +3,7 @@ package dev.weft.http2;
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
+import dev.weft.api.ProgressListener;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
@@ -65,7 +66,7 @@ final class Http2Session implements ConnectionHandler {
         this.context = context;
         this.settings = settings;
         this.core = new ServerConnection(settings);
-        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.prefaceTimeout());
+        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.slowPeerTimeout());
     }
 
     @Override
@@ -73,16 +74,40 @@ final class Http2Session implements ConnectionHandler {
         if (closing) {
             return;
         }
-        core.receive(data);
-        watchStalledInput();
-        logRefusals();
-        handleEvents();
-        flush();
+        guarded(() -> {
+            core.receive(data);
+            watchStalledInput();
+            logRefusals();
+            handleEvents();
+            flush();
+        });
     }
 
     /**
-     * Slowloris: a frame or header block dribbled a byte at a time keeps the transport's idle
-     * timer quiet forever, so an unfinished one must finish within the stalled-input timeout.
+     * Runs loop work so that a bug of ours ends this connection cleanly (GOAWAY INTERNAL_ERROR,
+     * handlers stopped) instead of escaping into the transport's loop.
+     */
+    private void guarded(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException bug) {
+            LOG.error("h2 connection {}: internal error, closing the connection", connection.id(), bug);
+            try {
+                core.goAway(ErrorCode.INTERNAL_ERROR, "internal error");
+                flush();
+            } catch (RuntimeException ignored) {
+                // already failing; the close below is what matters
+            }
+            abortAll(new IOException("internal error in the h2 session", bug));
+            closing = true;
+            connection.close();
+        }
+    }
+
+    /**
+     * Slowloris: a frame or a header block (HEADERS + CONTINUATION) dribbled an octet at a time
+     * keeps the idle timer quiet forever, so once started it must finish within
+     * {@link Http2Settings#slowPeerTimeout()}.
      */
     private void watchStalledInput() {
         if (!core.isInputIncomplete()) {
@@ -96,7 +121,7 @@ final class Http2Session implements ConnectionHandler {
         stalledSinceNanos = System.nanoTime();
         stalledProgress = progress;
         if (stallTimer == null) {
-            stallTimer = connection.eventLoop().schedule(this::checkStalledInput, settings.limits().stalledInputTimeout());
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput), settings.slowPeerTimeout());
         }
     }
 
@@ -105,14 +130,16 @@ final class Http2Session implements ConnectionHandler {
         if (stalledSinceNanos == 0 || closing || closed) {
             return;
         }
-        long timeout = settings.limits().stalledInputTimeout().toNanos();
+        long timeout = settings.slowPeerTimeout().toNanos();
         long waited = System.nanoTime() - stalledSinceNanos;
         if (waited < timeout) {
-            stallTimer = connection.eventLoop().schedule(this::checkStalledInput, Duration.ofNanos(timeout - waited));
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput),
+                    Duration.ofNanos(timeout - waited));
             return;
         }
-        core.failConnection(ErrorCode.ENHANCE_YOUR_CALM,
-                "frame or header block unfinished for " + settings.limits().stalledInputTimeout().toSeconds() + " s");
+        LOG.info("h2 connection {} from {}: frame or header block unfinished after {}, closing", connection.id(),
+                connection.remoteAddress(), settings.slowPeerTimeout());
+        core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "frame or header block too slow");
         handleEvents();
         flush();
     }
@@ -217,16 +244,20 @@ final class Http2Session implements ConnectionHandler {
             core.dataConsumed(streamId, octets);
             return; // the caller flushes
         }
-        connection.eventLoop().execute(() -> {
-            core.dataConsumed(streamId, octets);
-            flush();
-        });
+        try {
+            connection.eventLoop().execute(() -> guarded(() -> {
+                core.dataConsumed(streamId, octets);
+                flush();
+            }));
+        } catch (RejectedExecutionException e) {
+            // the loop has stopped, and with it the connection: there is nobody left to credit
+        }
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
         try {
-            connection.eventLoop().execute(() -> accept(exchange, piece, done));
+            connection.eventLoop().execute(() -> guarded(() -> accept(exchange, piece, done)));
         } catch (RejectedExecutionException e) {
             if (piece instanceof Outbound.File file) {
                 file.source().closeNow();
@@ -260,7 +291,15 @@ final class Http2Session implements ConnectionHandler {
         }
         int id = exchange.streamId;
         switch (piece) {
-            case Outbound.HeaderBlock block -> completePending(exchange, core.sendHeaders(id, block.fields(), block.endStream()));
+            case Outbound.HeaderBlock block -> {
+                boolean sent = core.sendHeaders(id, block.fields(), block.endStream());
+                if (sent && block.then() != null) {
+                    exchange.pending = block.then();
+                    pump(exchange);
+                } else {
+                    completePending(exchange, sent);
+                }
+            }
             case Outbound.Reset reset -> {
                 core.resetStream(id, reset.code());
                 completePending(exchange, true);
@@ -296,6 +335,9 @@ final class Http2Session implements ConnectionHandler {
                 while (true) {
                     if (!core.canSend(id)) {
                         source.finishQueuing();
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
                         completePending(exchange, false);
                         return;
                     }
@@ -307,12 +349,18 @@ final class Http2Session implements ConnectionHandler {
                     boolean last = take == source.remaining;
                     core.sendDataHeader(id, take, last);
                     drainCore();
-                    connection.writeFile(source.channel, source.position, take, source.regionListener());
+                    ProgressListener region = source.regionListener();
+                    connection.writeFile(source.channel, source.position, take, progress -> {
+                        region.onProgress(progress);
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
+                    });
                     source.position += take;
                     source.remaining -= take;
                     if (last) {
+                        // Stays in files until its last region is sent: a close before then closes it.
                         source.finishQueuing();
-                        files.remove(source);
                         completePending(exchange, true);
                         return;
                     }
@@ -325,6 +373,13 @@ final class Http2Session implements ConnectionHandler {
         CompletableFuture<Void> done = exchange.pendingDone;
         exchange.pending = null;
         exchange.pendingDone = null;
+        if (sent && !core.canSend(exchange.streamId)) {
+            // The response ended (END_STREAM or our reset): the exchange is over for the loop, so
+            // the handler thread need not hop back here when it finishes.
+            exchanges.remove(exchange.streamId);
+            exchange.markEndedOnLoop();
+            closeIfDone();
+        }
         if (done == null) {
             return;
         }
@@ -344,20 +399,20 @@ final class Http2Session implements ConnectionHandler {
     /** Handler thread, at the very end of its exchange. */
     void exchangeFinished(StreamExchange exchange) {
         try {
-            connection.eventLoop().execute(() -> {
+            connection.eventLoop().execute(() -> guarded(() -> {
                 if (exchanges.get(exchange.streamId) == exchange) {
                     exchanges.remove(exchange.streamId);
                 }
                 if (core.canSend(exchange.streamId)) {
                     // The handler ended without finishing its response (it was interrupted).
                     core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
-                } else if (core.activeStreams() > 0 && exchange.body != null && !exchange.body.isEnded()) {
-                    // §8.1: the response is complete while the request is not; stop the upload.
-                    core.resetStream(exchange.streamId, ErrorCode.NO_ERROR);
                 }
+                // A request still uploading after its response is complete is drained, not reset
+                // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
+                // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
                 flush();
                 closeIfDone();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
@@ -367,7 +422,9 @@ final class Http2Session implements ConnectionHandler {
         Outbound pending = exchange.pending;
         if (pending instanceof Outbound.File file) {
             file.source().finishQueuing();
-            files.remove(file.source());
+            if (file.source().isClosed()) {
+                files.remove(file.source());
+            }
         }
         exchange.abort(cause);
     }
@@ -434,7 +491,7 @@ final class Http2Session implements ConnectionHandler {
     private void prefaceTimedOut() {
         if (!core.isEstablished() && !closing && !closed) {
             LOG.info("h2 connection {} from {}: no preface and SETTINGS within {}, closing", connection.id(),
-                    connection.remoteAddress(), settings.prefaceTimeout());
+                    connection.remoteAddress(), settings.slowPeerTimeout());
             connection.close();
         }
     }
@@ -448,38 +505,35 @@ final class Http2Session implements ConnectionHandler {
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
-            pumpAll();
-            flush();
+            guarded(() -> {
+                pumpAll();
+                flush();
+            });
         }
     }
 
+    /**
+     * Nothing moved either way for the transport's idle timeout. The connection stays only if a
+     * handler is busy computing (its request complete, nothing waiting to be sent); streams that
+     * wait on the peer (for request data, or for window to send) do not keep it: that is a
+     * slowloris or a peer that stopped reading.
+     */
     @Override
     public void onIdleTimeout(Connection idle) {
-        if (exchanges.isEmpty()) {
-            core.goAway(ErrorCode.NO_ERROR, "idle");
-            closeAfterFlush();
-        } else if (allStalledOnPeer()) {
-            // Nothing read or written for the idle timeout while every stream waits for the
-            // peer (its request body, or window/socket room for our response): a slowloris or
-            // a peer that never reads (CVE-2019-9517) holding handler threads and buffers.
-            LOG.info("h2 connection {} from {}: idle with {} stream(s) all waiting for the peer, closing", connection.id(),
-                    connection.remoteAddress(), exchanges.size());
-            core.failConnection(ErrorCode.ENHANCE_YOUR_CALM, "idle with every stream waiting for the peer");
-            handleEvents();
-            flush();
-        }
-    }
-
-    /** @return whether every live exchange waits on the peer rather than on its own handler */
-    private boolean allStalledOnPeer() {
-        for (StreamExchange exchange : exchanges.values()) {
-            boolean waitsToSend = exchange.pending != null;
-            boolean waitsForBody = exchange.body != null && !exchange.body.isEnded();
-            if (!waitsToSend && !waitsForBody) {
-                return false;
+        guarded(() -> {
+            boolean handlerBusy = exchanges.values().stream()
+                    .anyMatch(e -> (e.body == null || e.body.isEnded()) && e.pending == null);
+            if (handlerBusy) {
+                return;
             }
-        }
-        return true;
+            if (!exchanges.isEmpty()) {
+                LOG.info("h2 connection {} from {}: idle with {} streams waiting on the peer, closing", connection.id(),
+                        connection.remoteAddress(), exchanges.size());
+            }
+            core.goAway(ErrorCode.NO_ERROR, "idle");
+            abortAll(new IOException("connection idle, closed"));
+            closeAfterFlush();
+        });
     }
 
     @Override

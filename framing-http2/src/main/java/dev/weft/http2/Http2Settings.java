@@ -21,13 +21,14 @@ import java.util.Objects;
  * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE; default 16 KiB, counted with 32 octets
  *     of overhead per field; larger request headers get 431
  * @param limits the defences against hostile peers (issue 8)
- * @param prefaceTimeout a connection that has not sent its preface and SETTINGS by then is closed
- *     (slowloris); default 10 s
+ * @param slowPeerTimeout a connection that has not sent its preface and SETTINGS within this, or
+ *     that leaves a frame or a header block (HEADERS without END_HEADERS) unfinished for this
+ *     long, is closed (slowloris: dribbled octets keep the idle timer from firing); default 10 s
  * @param shutdownDeadline on graceful shutdown, how long streams in flight may still run before the
  *     connection is closed anyway; default 10 s (the transport's own deadline may be shorter)
  */
 public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int connectionWindowSize, int maxFrameSize,
-                            int maxHeaderListSize, Limits limits, Duration prefaceTimeout, Duration shutdownDeadline) {
+                            int maxHeaderListSize, Limits limits, Duration slowPeerTimeout, Duration shutdownDeadline) {
 
     /** Default SETTINGS_MAX_CONCURRENT_STREAMS. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
@@ -43,7 +44,7 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     /** @throws IllegalArgumentException for values the RFC or this implementation cannot work with */
     public Http2Settings {
         Objects.requireNonNull(limits, "limits is null");
-        Objects.requireNonNull(prefaceTimeout, "prefaceTimeout is null");
+        Objects.requireNonNull(slowPeerTimeout, "slowPeerTimeout is null");
         Objects.requireNonNull(shutdownDeadline, "shutdownDeadline is null");
         if (maxConcurrentStreams < 1) {
             throw new IllegalArgumentException("maxConcurrentStreams must be >= 1: " + maxConcurrentStreams);
@@ -70,25 +71,25 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     /** @return these settings with another stream cap */
     public Http2Settings withMaxConcurrentStreams(int value) {
         return new Http2Settings(value, initialWindowSize, connectionWindowSize, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other receive windows */
     public Http2Settings withWindows(int stream, int connection) {
         return new Http2Settings(maxConcurrentStreams, stream, connection, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout, shutdownDeadline);
     }
 
     /** @return these settings with another header list cap */
     public Http2Settings withMaxHeaderListSize(int value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize, value, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other limits */
     public Http2Settings withLimits(Limits value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, value, prefaceTimeout, shutdownDeadline);
+                maxHeaderListSize, value, slowPeerTimeout, shutdownDeadline);
     }
 
     /** @return these settings with other timeouts */
@@ -111,42 +112,25 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
      *     did not read its output (CVE-2019-9512, -9515); default 1,000
      * @param maxEmptyFrames DATA frames without payload or END_STREAM in a row (CVE-2019-9518);
      *     default 100
-     * @param stalledInputTimeout how long a started frame or header block may stay unfinished
-     *     while the peer sends nothing that completes it (slowloris: a header block or frame
-     *     dribbled a byte at a time keeps the idle timer from ever firing); default 10 s
      */
     public record Limits(int resetBudget, int maxContinuationFrames, int maxHeaderBlockBytes, int maxQueuedControlFrames,
-                         int maxEmptyFrames, Duration stalledInputTimeout) {
-        /** Default {@link #stalledInputTimeout}. */
-        public static final Duration DEFAULT_STALLED_INPUT_TIMEOUT = Duration.ofSeconds(10);
-
-        /** @throws IllegalArgumentException for a limit below 1 or a timeout that is not positive */
+                         int maxEmptyFrames) {
+        /** @throws IllegalArgumentException for a limit below 1 */
         public Limits {
-            Objects.requireNonNull(stalledInputTimeout, "stalledInputTimeout is null");
             if (resetBudget < 1 || maxContinuationFrames < 1 || maxHeaderBlockBytes < 1 || maxQueuedControlFrames < 1
                     || maxEmptyFrames < 1) {
                 throw new IllegalArgumentException("limits must be >= 1");
-            }
-            if (stalledInputTimeout.isNegative() || stalledInputTimeout.isZero()) {
-                throw new IllegalArgumentException("stalledInputTimeout must be positive: " + stalledInputTimeout);
             }
         }
 
         /** @return the documented defaults */
         public static Limits defaults() {
-            return new Limits(200, 64, 64 << 10, 1_000, 100, DEFAULT_STALLED_INPUT_TIMEOUT);
+            return new Limits(200, 64, 64 << 10, 1_000, 100);
         }
 
         /** @return these limits with another reset budget */
         public Limits withResetBudget(int value) {
-            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames,
-                    stalledInputTimeout);
-        }
-
-        /** @return these limits with another stalled-input timeout */
-        public Limits withStalledInputTimeout(Duration value) {
-            return new Limits(resetBudget, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames,
-                    maxEmptyFrames, value);
+            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames);
         }
     }
 }

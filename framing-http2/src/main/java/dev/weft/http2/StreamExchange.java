@@ -53,6 +53,8 @@ final class StreamExchange implements Runnable {
     private boolean aborted;
     /** Handler thread only. */
     private boolean headersSent;
+    /** Written on the loop, read by the handler thread when it finishes. */
+    private volatile boolean endedOnLoop;
 
     /** Loop: the piece being sent and its completion. */
     Outbound pending;
@@ -97,7 +99,7 @@ final class StreamExchange implements Runnable {
             } catch (Throwable failure) {
                 if (!isAborted()) {
                     LOG.warn("h2 stream {}: sending the response failed", streamId, failure);
-                    resetQuietly(headersSent ? ErrorCode.INTERNAL_ERROR : ErrorCode.INTERNAL_ERROR);
+                    sendErrorOrReset();
                 }
             }
         } finally {
@@ -114,7 +116,14 @@ final class StreamExchange implements Runnable {
         if (body != null) {
             body.close();
         }
-        session.exchangeFinished(this);
+        if (!endedOnLoop) {
+            session.exchangeFinished(this);
+        }
+    }
+
+    /** Loop: the response ended and the loop forgot this exchange. */
+    void markEndedOnLoop() {
+        endedOnLoop = true;
     }
 
     /** Loop: the stream was reset or the connection closed; stop the handler. */
@@ -161,9 +170,11 @@ final class StreamExchange implements Runnable {
             case Content.None none -> throw new AssertionError("handled above");
             case Content.Bytes bytes -> {
                 ByteBuffer data = bytes.buffer().duplicate();
-                sendHeaders(fields, !data.hasRemaining());
                 if (data.hasRemaining()) {
-                    submit(new Outbound.Data(data, true));
+                    headersSent = true; // from here on a failure can only reset the stream
+                    submit(new Outbound.HeaderBlock(fields, false, new Outbound.Data(data, true)));
+                } else {
+                    sendHeaders(fields, true);
                 }
             }
             case Content.FileRegion region -> sendFile(fields, region);
@@ -226,6 +237,19 @@ final class StreamExchange implements Runnable {
     private void sendHeaders(List<HeaderField> fields, boolean endStream) throws IOException {
         submit(new Outbound.HeaderBlock(fields, endStream));
         headersSent = true;
+    }
+
+    /** A 500 if no header went out yet (a missing file, say), else RST_STREAM INTERNAL_ERROR. */
+    private void sendErrorOrReset() {
+        if (!headersSent) {
+            try {
+                send(Response.text(500, "internal server error\n"));
+                return;
+            } catch (IOException | RuntimeException e) {
+                // fall through to the reset
+            }
+        }
+        resetQuietly(ErrorCode.INTERNAL_ERROR);
     }
 
     private void resetQuietly(ErrorCode code) {

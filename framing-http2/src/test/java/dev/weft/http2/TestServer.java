@@ -34,6 +34,10 @@ final class TestServer implements AutoCloseable {
     volatile CountDownLatch arrivals = new CountDownLatch(0);
     /** Opened by tests to release the requests waiting in {@code /wait/...}. */
     volatile CountDownLatch release = new CountDownLatch(0);
+    /** How often the source of {@code /counted} was pulled. */
+    final java.util.concurrent.atomic.AtomicInteger pulls = new java.util.concurrent.atomic.AtomicInteger();
+    /** Counted down when a handler of {@code /hang} has started. */
+    final CountDownLatch hangStarted = new CountDownLatch(1);
     /** Counted down when a handler of {@code /hang} is interrupted. */
     final CountDownLatch hangInterrupted = new CountDownLatch(1);
     /** Counted down when the exchange resources of {@code /hang} are closed. */
@@ -44,6 +48,10 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path root, Http2Settings settings) throws IOException {
+        this(root, settings, TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    TestServer(Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
         this.root = root;
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
@@ -72,6 +80,7 @@ final class TestServer implements AutoCloseable {
                 })
                 .get("/hang", request -> {
                     request.resources().register(hangResourcesClosed::countDown);
+                    hangStarted.countDown();
                     try {
                         Thread.sleep(Duration.ofMinutes(5));
                         return Response.ok("woke up");
@@ -80,11 +89,32 @@ final class TestServer implements AutoCloseable {
                         throw e;
                     }
                 })
+                .get("/vanished", request -> new Response(200, Headers.empty(),
+                        new dev.weft.api.Content.FileRegion(root.resolve("no-such-file"), 0, 10, dev.weft.api.ProgressListener.NONE)))
+                .get("/counted", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    @Override
+                    public StreamContent next() {
+                        return pulls.incrementAndGet() > 1000 ? StreamContent.END : StreamContent.Data.of(new byte[1024]);
+                    }
+                }))
+                .get("/breaks-midway", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    private boolean first = true;
+
+                    @Override
+                    public StreamContent next() throws IOException {
+                        if (first) {
+                            first = false;
+                            return StreamContent.Data.of(new byte[] {'o', 'k'});
+                        }
+                        throw new IOException("source failed for a test");
+                    }
+                }))
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol protocol = new Http2Protocol(settings);
-        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1),
+        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+                        .withIdleTimeout(idleTimeout),
                 connection -> protocol.open(connection, ProtocolContext.of(router)));
     }
 

@@ -227,7 +227,9 @@ public final class ServerReactor {
         while (data.hasRemaining()) {
             if (command.tailFilled == frameLength) {
                 // More data follows a full tail, so the tail is not the last frame.
-                frames.add(new Frame(FrameType.BYTES_RESPONSE, FrameFlags.BYTES_CONTINUATION, command.tail.clone()));
+                // The full tail becomes the frame's payload (no copy); a fresh tail takes over.
+                frames.add(new Frame(FrameType.BYTES_RESPONSE, FrameFlags.BYTES_CONTINUATION, command.tail));
+                command.tail = new byte[frameLength];
                 command.tailFilled = 0;
             }
             int take = Math.min(frameLength - command.tailFilled, data.remaining());

@@ -103,7 +103,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             switch (action) {
                 case ServerAction.SendFrames send -> {
                     for (Frame frame : send.frames()) {
-                        connection.write(FrameCodec.encode(frame));
+                        // Header and payload go as two buffers of one gathering write; frames
+                        // are immutable, so the transport may keep the payload until sent.
+                        connection.write(FrameCodec.encodeHeader(frame));
+                        if (frame.payload().length > 0) {
+                            connection.write(ByteBuffer.wrap(frame.payload()));
+                        }
                     }
                     connection.flush();
                 }

@@ -65,6 +65,23 @@ class ServerConnectionTest {
         }
 
         @Test
+        void nonHttpGarbageIsProtocolErrorNotHttp1() {
+            ScriptedPeer peer = new ScriptedPeer();
+            peer.sendBytes("INVALID CONNECTION PREFACE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            peer.expectGoAway(ErrorCode.PROTOCOL_ERROR);
+            assertEquals(0, peer.events(Http2Event.Http1Detected.class).size());
+        }
+
+        @Test
+        void http1RequestLineSplitAcrossReadsIsDetected() {
+            ScriptedPeer peer = new ScriptedPeer();
+            peer.sendBytes("POST /upl".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(0, peer.events.size());
+            peer.sendBytes("oad HTTP/1.0\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(1, peer.events(Http2Event.Http1Detected.class).size());
+        }
+
+        @Test
         void firstFrameMustBeSettings() {
             ScriptedPeer peer = new ScriptedPeer();
             peer.sendBytes(ServerConnection.PREFACE);
@@ -404,6 +421,25 @@ class ServerConnectionTest {
             peer.send(peer.headers(1, false, post("/sink")));
             peer.send(new Frame.WindowUpdate(1, 0));
             peer.expectReset(1, ErrorCode.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void windowUpdateOfZeroOnClosedStreamIsStillStreamProtocolError() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(peer.headers(1, true, get("/")));
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "204")), true);
+            peer.frames();
+            peer.send(new Frame.WindowUpdate(1, 0));
+            peer.expectReset(1, ErrorCode.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void windowUpdateOnClosedStreamIsIgnored() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(peer.headers(1, true, get("/")));
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "204")), true);
+            peer.send(new Frame.WindowUpdate(1, 10));
+            peer.expectAlive();
         }
 
         @Test

@@ -68,7 +68,7 @@ final class HostileServer implements AutoCloseable {
                 .eventLoops(2)
                 .idleTimeout(idleTimeout)
                 .maxConnections(maxConnections)
-                .detectionTimeout(settings.prefaceTimeout());
+                .detectionTimeout(settings.slowPeerTimeout());
         builder.bodyPolicy(policy.apply(builder.plugins().bodyPolicy("default").withTempDirectory(temp.runDirectory())));
         server = builder.start();
     }

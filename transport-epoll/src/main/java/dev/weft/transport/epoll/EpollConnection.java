@@ -88,6 +88,8 @@ final class EpollConnection implements Connection {
     /** The socket may hold unread bytes (edge-triggered bookkeeping; harmless when level-triggered). */
     private boolean readReady;
     private boolean readDeferred;
+    /** epoll reported the peer's FIN (EPOLLRDHUP) or a hang-up: end of stream waits behind the bytes. */
+    private boolean peerFinished;
     /** The interest set epoll has now (level-triggered mode). */
     private int registeredInterest;
     private long lastProgressNanos = System.nanoTime();
@@ -228,8 +230,11 @@ final class EpollConnection implements Connection {
             return;
         }
         outputShutdownRequested = true;
+        // FIN follows the queued output, so that output must go now (implies flush).
         if (queue.isEmpty()) {
             finishOutputShutdown();
+        } else if (!waitingForSocket) {
+            sendQueued();
         }
     }
 
@@ -295,6 +300,9 @@ final class EpollConnection implements Connection {
         }
         if ((mask & (LinuxNative.EPOLLIN | LinuxNative.EPOLLRDHUP)) != 0 || error || hangUp) {
             readReady = true;
+            if ((mask & LinuxNative.EPOLLRDHUP) != 0 || hangUp) {
+                peerFinished = true;
+            }
             if (readingEnabled()) {
                 readAvailable();
             } else if (error || (hangUp && !edgeTriggered)) {
@@ -324,8 +332,10 @@ final class EpollConnection implements Connection {
                     handlerFailed("onRead", e);
                     return;
                 }
-                if (n < capacity) {
-                    // A short read emptied the receive queue; new bytes bring a new edge.
+                if (n < capacity && !peerFinished) {
+                    // A short read emptied the receive queue; new bytes bring a new edge. Not so
+                    // the end of stream: its edge may be spent already, so after the peer's FIN
+                    // we read on until read says 0.
                     readReady = false;
                     return;
                 }

@@ -193,6 +193,23 @@ class FileRegionTest {
         }
     }
 
+    /** A channel whose fd is out of reach goes out from a memory map instead: same bytes, same passes. */
+    @Test
+    void channelWithoutReachableFdIsSentFromAMemoryMap() throws Exception {
+        long count = 24L << 20;
+        Path file = writeFile("mapped.bin", count + 100);
+        start();
+        try (Socket socket = connectSmallWindow(); FileChannel channel = new ForwardingFileChannel(FileChannel.open(file))) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<List<SendProgress>> done = sendRegion(handler, channel, 100, count);
+            byte[] received = readAndHash(socket.getInputStream(), count);
+            List<SendProgress> passes = done.get(60, TimeUnit.SECONDS);
+            assertArrayEquals(sha256(file, 100, count), received);
+            assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum());
+            assertInstanceOf(SendProgress.Done.class, passes.getLast());
+        }
+    }
+
     /** Counts the sendfile calls on the socket under strace attached to this very JVM. */
     @Test
     void fileRegionsReallyGoThroughSendfile() throws Exception {

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# e2e.sh: Weft against Netty end to end, in one interleaved run, and docs/PERFORMANCE.md from it.
+#
+# Every server (Weft on each transport, and the Netty peer) runs pinned to CPU $SERVER_CPU with
+# one event loop; h2load and the wireproto load generator run pinned to CPU $CLIENT_CPU. Each
+# round starts every server in turn (the order rotates per round), warms its JIT, then measures:
+#   S1 GET /hello          -t 1 -c 64 -m 16     S2 GET /files/1m.bin  -c 8 -m 1
+#   S3 POST /sink 1 MiB    -c 8 -m 1            S4 GET /files/64k.bin -c 16 -m 64
+#   S5 wireproto echo over TCP (Weft only; Netty has no wireproto)
+# each for $DURATION s after $WARMUP s, recording req/s, MiB/s, p50/p99 latency, failures, the
+# server's CPU (utime+stime from /proc/<pid>/stat) and peak RSS (VmHWM, reset per scenario).
+# Then, unless IDLE=0, it holds $IDLE_COUNT idle HTTP/2 connections on each server and measures
+# heap (live bytes after a full GC, from jcmd GC.class_histogram) and RSS per connection.
+#
+# Knobs (environment): ROUNDS=2 DURATION=10 WARMUP=3 JIT_WARMUP=30 TRANSPORTS="nio epoll"
+#   SCENARIOS="S1 S2 S3 S4 S5" PEER=1 IDLE=1 IDLE_COUNT=10000 PORT=18080 SERVER_CPU=0 CLIENT_CPU=1
+#   PAGE=docs/PERFORMANCE.md WEFT_NO_BUILD=1 (skip the build). Defaults take about 12 minutes.
+# Every load run is bounded in time; servers are stopped by pid when the script ends.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+cd "$ROOT"
+
+ROUNDS="${ROUNDS:-2}"
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-3}"
+JIT_WARMUP="${JIT_WARMUP:-30}"
+TRANSPORTS="${TRANSPORTS:-nio epoll}"
+SCENARIOS="${SCENARIOS:-S1 S2 S3 S4 S5}"
+PEER="${PEER:-1}"
+IDLE="${IDLE:-1}"
+IDLE_COUNT="${IDLE_COUNT:-10000}"
+PORT="${PORT:-18080}"
+SERVER_CPU="${SERVER_CPU:-0}"
+CLIENT_CPU="${CLIENT_CPU:-1}"
+PAGE="${PAGE:-docs/PERFORMANCE.md}"
+JDK="${JDK:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | head -n 1)}"
+JAVA="$JDK/bin/java"
+JAR="$HERE/target/benchmarks.jar"
+COMMAND_LINE="$(for v in ROUNDS DURATION WARMUP JIT_WARMUP TRANSPORTS SCENARIOS PEER IDLE IDLE_COUNT; do
+  printf '%s=%q ' "$v" "${!v}"; done)./benchmarks/e2e.sh"
+
+command -v h2load >/dev/null || { echo "e2e.sh: h2load missing: apt-get install nghttp2-client" >&2; exit 3; }
+[ -x "$JAVA" ] || { echo "e2e.sh: no JDK 25 found (set JDK=...)" >&2; exit 3; }
+
+if [ -z "${WEFT_NO_BUILD:-}" ]; then
+  echo "e2e.sh: building server and benchmarks ..." >&2
+  mvn -B -q -pl server,benchmarks -am package -DskipTests >&2
+fi
+
+STAMP="$(date -u +%Y%m%d-%H%M%S)"
+OUT="$HERE/results/e2e-$STAMP"
+mkdir -p "$OUT"
+RESULTS="$OUT/results.jsonl"
+: > "$RESULTS"
+BODY="$OUT/body-1m.bin"
+head -c 1048576 /dev/urandom > "$BODY"
+echo "e2e.sh: results in $OUT" >&2
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+trap stop_server EXIT
+
+wait_for_port() {
+  for _ in $(seq 150); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "e2e.sh: server died at start" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "e2e.sh: server did not listen on $PORT" >&2
+  return 1
+}
+
+# start_server NAME: weft-nio, weft-epoll or netty; sets SERVER_PID. Extra flags in $EXTRA_FLAGS.
+start_server() {
+  local name="$1" log="$OUT/$1.log"
+  case "$name" in
+    weft-*)
+      WEFT_NO_BUILD=1 JAVA_OPTS="${WEFT_JAVA_OPTS:-}" taskset -c "$SERVER_CPU" "$ROOT/weft" serve --port "$PORT" \
+        --transport "${name#weft-}" --loops 1 --root "$ROOT/demo" ${EXTRA_FLAGS:-} >>"$log" 2>&1 &
+      ;;
+    netty)
+      taskset -c "$SERVER_CPU" "$JAVA" ${NETTY_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$JAR" \
+        dev.weft.benchmarks.load.NettyPeer --port "$PORT" --loops 1 --root "$ROOT/demo" >>"$log" 2>&1 &
+      ;;
+  esac
+  SERVER_PID=$!
+  wait_for_port
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+hwm_kib() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+reset_hwm() { echo 5 > "/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
+
+# h2load_args SCENARIO: the h2load flags and URL of an HTTP scenario
+h2load_args() {
+  local base="http://127.0.0.1:$PORT"
+  case "$1" in
+    S1) echo "-t 1 -c 64 -m 16 $base/hello" ;;
+    S2) echo "-t 1 -c 8 -m 1 $base/files/1m.bin" ;;
+    S3) echo "-t 1 -c 8 -m 1 -d $BODY $base/sink" ;;
+    S4) echo "-t 1 -c 16 -m 64 $base/files/64k.bin" ;;
+  esac
+}
+
+# payload bytes per request of each scenario, for MiB/s
+payload_bytes() {
+  case "$1" in S1) echo 13 ;; S2|S3) echo 1048576 ;; S4) echo 65536 ;; S5) echo 4096 ;; esac
+}
+
+jit_warmup() { # spreads JIT_WARMUP seconds over the scenarios the server will run
+  local server="$1" per s
+  [ "$JIT_WARMUP" -gt 0 ] || return 0
+  per=$(( (JIT_WARMUP + 3) / 4 ))
+  for s in S1 S2 S3 S4; do
+    # shellcheck disable=SC2046
+    taskset -c "$CLIENT_CPU" h2load -D "$per" $(h2load_args "$s") >/dev/null 2>&1 || true
+  done
+  if [[ "$server" == weft-* && " $SCENARIOS " == *" S5 "* ]]; then
+    taskset -c "$CLIENT_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.WireprotoLoad --port "$PORT" \
+      --warmup 0 --duration "$per" >/dev/null 2>&1 || true
+  fi
+}
+
+measure() { # measure ROUND SERVER SCENARIO: one scenario, one JSON line into $RESULTS
+  local round="$1" server="$2" scenario="$3" log="$OUT/r$1-$2-$3"
+  local ticks0 ticks1 t0 t1
+  reset_hwm
+  ticks0=$(cpu_ticks); t0=$(date +%s.%N)
+  if [ "$scenario" = S5 ]; then
+    taskset -c "$CLIENT_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.WireprotoLoad --port "$PORT" \
+      --connections 8 --size "$(payload_bytes S5)" --warmup "$WARMUP" --duration "$DURATION" >"$log.out" 2>"$log.err" || true
+  else
+    # shellcheck disable=SC2046
+    taskset -c "$CLIENT_CPU" h2load -D "$DURATION" --warm-up-time "$WARMUP" --log-file "$log.tsv" \
+      $(h2load_args "$scenario") >"$log.out" 2>"$log.err" || true
+  fi
+  ticks1=$(cpu_ticks); t1=$(date +%s.%N)
+  python3 "$HERE/e2e_record.py" --round "$round" --server "$server" --scenario "$scenario" \
+    --payload "$(payload_bytes "$scenario")" --out "$log.out" --tsv "$log.tsv" \
+    --cpu-ticks $((ticks1 - ticks0)) --clk-tck "$(getconf CLK_TCK)" --t0 "$t0" --t1 "$t1" \
+    --hwm-kib "$(hwm_kib)" >>"$RESULTS"
+  rm -f "$log.tsv"
+  tail -n 1 "$RESULTS" >&2
+}
+
+SERVERS=()
+for t in $TRANSPORTS; do SERVERS+=("weft-$t"); done
+[ "$PEER" = 1 ] && SERVERS+=("netty")
+
+for round in $(seq 1 "$ROUNDS"); do
+  # Rotate the order each round, so no server always runs first or last.
+  n=${#SERVERS[@]}
+  for i in $(seq 0 $((n - 1))); do
+    server="${SERVERS[$(( (i + round - 1) % n ))]}"
+    echo "e2e.sh: round $round, $server: starting, JIT warm-up ${JIT_WARMUP}s" >&2
+    start_server "$server"
+    jit_warmup "$server"
+    for scenario in $SCENARIOS; do
+      [[ "$scenario" == S5 && "$server" != weft-* ]] && continue
+      measure "$round" "$server" "$scenario"
+    done
+    stop_server
+  done
+done
+
+if [ "$IDLE" = 1 ]; then
+  for server in "${SERVERS[@]}"; do
+    echo "e2e.sh: idle connections: $IDLE_COUNT on $server" >&2
+    EXTRA_FLAGS="--max-connections $((IDLE_COUNT + 100)) --idle-timeout 600"
+    [ "$server" = netty ] && EXTRA_FLAGS=""
+    EXTRA_FLAGS="$EXTRA_FLAGS" start_server "$server"
+    heap0=$("$JDK/bin/jcmd" "$SERVER_PID" GC.class_histogram | awk '/^Total/ {print $3}')
+    rss0=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    fifo="$OUT/idle-$server.out"
+    taskset -c "$CLIENT_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.IdleConnections --port "$PORT" \
+      --count "$IDLE_COUNT" --hold 120 >"$fifo" 2>&1 &
+    client=$!
+    for _ in $(seq 1200); do grep -q '^opened' "$fifo" 2>/dev/null && break; kill -0 "$client" 2>/dev/null || break; sleep 0.1; done
+    opened=$(awk '/^opened/ {print $2}' "$fifo")
+    sleep 2
+    heap1=$("$JDK/bin/jcmd" "$SERVER_PID" GC.class_histogram | awk '/^Total/ {print $3}')
+    rss1=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    kill "$client" 2>/dev/null || true
+    wait "$client" 2>/dev/null || true
+    echo "{\"idle\": true, \"server\": \"$server\", \"opened\": ${opened:-0}, \"heap_before\": $heap0, \"heap_after\": $heap1, \"rss_before_kib\": $rss0, \"rss_after_kib\": $rss1}" >>"$RESULTS"
+    tail -n 1 "$RESULTS" >&2
+    stop_server
+  done
+fi
+
+python3 "$HERE/e2e_report.py" --results "$RESULTS" --command "$COMMAND_LINE" --java "$JAVA" \
+  --notes "$HERE/PERFORMANCE-notes.md" --jmh-dir "$HERE/results" >"$PAGE"
+echo "e2e.sh: wrote $PAGE from $RESULTS" >&2
