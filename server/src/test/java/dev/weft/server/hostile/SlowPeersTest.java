@@ -187,15 +187,15 @@ class SlowPeersTest {
                 assertEquals(1, attacker.pingAcks.get(), "a connection under the cap was not served");
             }
             try (Socket refused = new Socket()) {
-                refused.connect(server.address(), 5_000);
-                refused.setSoTimeout((int) END_WITHIN.toMillis());
-                InputStream in = refused.getInputStream();
                 int read;
                 try {
+                    refused.connect(server.address(), 5_000);
+                    refused.setSoTimeout((int) END_WITHIN.toMillis());
+                    InputStream in = refused.getInputStream();
                     refused.getOutputStream().write(H2Attacker.PREFACE);
                     read = in.read();
                 } catch (IOException e) {
-                    read = -1; // reset by the server: refused
+                    read = -1; // reset by the server (even before connect returned): refused
                 }
                 assertEquals(-1, read, "a connection over the cap was served");
             }
