@@ -57,6 +57,8 @@ final class Http2Session implements ConnectionHandler {
     private Cancellable stallTimer;
     /** Loop: whether the stream cap's log line was written for this connection. */
     private boolean refusalLogged;
+    /** Whether a flush task is queued on the loop. */
+    private boolean flushQueued;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -210,7 +212,7 @@ final class Http2Session implements ConnectionHandler {
     private void startExchange(Http2Event.RequestStarted started) {
         int streamId = started.streamId();
         RequestBody body = started.endStream() ? null
-                : new RequestBody(started.head().contentLength(), octets -> credit(streamId, octets));
+                : new RequestBody(started.head().contentLength(), new CreditBatch(streamId)::consumed);
         BasicRequest request = BasicRequest.builder()
                 .method(started.head().method())
                 .target(started.head().target())
@@ -235,22 +237,40 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    /** Any thread: request data was consumed or discarded; credit the peer on the loop. */
-    private void credit(int streamId, int octets) {
-        if (octets <= 0) {
-            return;
+    /**
+     * Request data of one stream consumed (or discarded) by its handler, to be credited to the
+     * peer on the loop. Credits that pile up while a hand-over is on its way ride along with it,
+     * so a fast reader costs one loop task per batch, not one per DATA frame.
+     *
+     * <p>Threading: {@link #consumed} from any thread; {@code pending} is atomic.
+     */
+    private final class CreditBatch {
+        private final int streamId;
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+
+        CreditBatch(int streamId) {
+            this.streamId = streamId;
         }
-        if (connection.eventLoop().inEventLoop()) {
-            core.dataConsumed(streamId, octets);
-            return; // the caller flushes
-        }
-        try {
-            connection.eventLoop().execute(() -> guarded(() -> {
+
+        void consumed(int octets) {
+            if (octets <= 0) {
+                return;
+            }
+            if (connection.eventLoop().inEventLoop()) {
                 core.dataConsumed(streamId, octets);
-                flush();
-            }));
-        } catch (RejectedExecutionException e) {
-            // the loop has stopped, and with it the connection: there is nobody left to credit
+                return; // the loop code that discarded the data flushes
+            }
+            if (pending.getAndAdd(octets) != 0) {
+                return; // a hand-over is already on its way and will take these too
+            }
+            try {
+                connection.eventLoop().execute(() -> guarded(() -> {
+                    core.dataConsumed(streamId, pending.getAndSet(0));
+                    flushSoon();
+                }));
+            } catch (RejectedExecutionException e) {
+                // the loop has stopped, and with it the connection: there is nobody left to credit
+            }
         }
     }
 
@@ -280,7 +300,22 @@ final class Http2Session implements ConnectionHandler {
         exchange.pending = piece;
         exchange.pendingDone = done;
         pump(exchange);
-        flush();
+        flushSoon();
+    }
+
+    /**
+     * Flushes after the tasks already queued on the loop: the responses of many handlers that
+     * finish together leave in one gathering write instead of one write each.
+     */
+    private void flushSoon() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        connection.eventLoop().execute(() -> guarded(() -> {
+            flushQueued = false;
+            flush();
+        }));
     }
 
     /** Sends as much of the exchange's pending piece as windows and the transport allow. */
@@ -547,7 +582,7 @@ final class Http2Session implements ConnectionHandler {
             connection.eventLoop().schedule(() -> {
                 abortAll(new IOException("server shut down before the stream finished"));
                 closeAfterFlush();
-            }, settings.shutdownDeadline());
+            }, context.shutdownGrace());
         }
     }
 

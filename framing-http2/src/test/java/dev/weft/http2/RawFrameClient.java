@@ -33,6 +33,7 @@ final class RawFrameClient implements AutoCloseable {
     private final Encoder encoder = new Encoder(4096);
     private final Decoder decoder = new Decoder(1 << 20, 4096);
     private final ByteBuffer pending = ByteBuffer.allocate(1 << 20).flip();
+    private final Map<Frame.Headers, Map<String, String>> decoded = new java.util.IdentityHashMap<>();
 
     RawFrameClient(int port) throws IOException {
         socket = new Socket();
@@ -85,6 +86,10 @@ final class RawFrameClient implements AutoCloseable {
         while (true) {
             try {
                 Frame frame = reader.next(pending);
+                if (frame instanceof Frame.Headers headers) {
+                    // Decode every block as it arrives: the HPACK table must follow the server's.
+                    decoded.put(headers, decodeNow(headers));
+                }
                 if (frame != null) {
                     return frame;
                 }
@@ -118,8 +123,12 @@ final class RawFrameClient implements AutoCloseable {
         return frame;
     }
 
-    /** @return the decoded fields of a header block */
-    Map<String, String> decode(Frame.Headers headers) throws IOException {
+    /** @return the decoded fields of a header block received by {@link #next()} */
+    Map<String, String> decode(Frame.Headers headers) {
+        return decoded.get(headers);
+    }
+
+    private Map<String, String> decodeNow(Frame.Headers headers) throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();
         byte[] block = new byte[headers.fragment().remaining()];
         headers.fragment().duplicate().get(block);

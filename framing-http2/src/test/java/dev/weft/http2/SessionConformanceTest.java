@@ -54,6 +54,17 @@ class SessionConformanceTest {
     }
 
     @Test
+    void responseFieldsHttp2ForbidsAreDropped() throws Exception {
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/odd-headers");
+            Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
+            assertEquals("yes", fields.get("x-good"));
+            assertEquals(null, fields.get("connection"));
+            assertEquals(null, fields.get("x-split"));
+        }
+    }
+
+    @Test
     void headRequestGetsEndStreamOnHeaders() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "HEAD", "/hello");
@@ -324,7 +335,7 @@ class SessionConformanceTest {
     @Test
     void unfinishedHeaderBlockIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));
+        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.send(new Frame.Headers(1, ByteBuffer.wrap(new byte[] {(byte) 0x82}), true, false, null, 0));
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
@@ -349,7 +360,7 @@ class SessionConformanceTest {
     @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(10)));
+        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write("PRI * HTTP".getBytes(StandardCharsets.US_ASCII));

@@ -109,6 +109,8 @@ final class TestServer implements AutoCloseable {
                         throw new IOException("source failed for a test");
                     }
                 }))
+                .get("/odd-headers", request -> Response.ok("odd").withHeader("connection", "close")
+                        .withHeader("x-split", "a\r\nb").withHeader("x-good", "yes"))
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });

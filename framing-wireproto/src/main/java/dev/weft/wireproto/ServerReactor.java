@@ -206,6 +206,21 @@ public final class ServerReactor {
     }
 
     /**
+     * The carrier's clock says the peer has gone quiet. Inside a command (a name, arguments or
+     * data still owed) that is a protocol error: a command that never ends must not hold the
+     * connection. Between commands nothing happens here; the carrier decides.
+     *
+     * @return the actions: a protocol error, or {@link ServerAction#NOOP}
+     */
+    public List<ServerAction> onInputTimeout() {
+        return switch (state) {
+            case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA ->
+                    fail("timed out inside command '" + activeName + "' (" + describe(state) + ")");
+            case IDLE, FAILED -> List.of(ServerAction.NOOP);
+        };
+    }
+
+    /**
      * A chunk of the oldest pending command's successful answer.
      *
      * @param commandId must be the oldest pending command

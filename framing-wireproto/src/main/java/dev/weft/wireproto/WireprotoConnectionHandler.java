@@ -75,6 +75,24 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         gate.writable(writable);
     }
 
+    /**
+     * Nothing moved for the transport's idle timeout. Inside a command that never ends: a
+     * protocol error, then close. Between commands with nothing running: close. While a
+     * command's handler is still working: keep the connection, its answer is coming.
+     */
+    @Override
+    public void onIdleTimeout(Connection ignored) {
+        switch (reactor.state()) {
+            case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
+            case FAILED -> connection.close();
+            case IDLE -> {
+                if (reactor.pendingCommands() == 0) {
+                    connection.close();
+                }
+            }
+        }
+    }
+
     @Override
     public void onShutdown(Connection ignored) {
         // Commands in flight finish; the peer's further commands are not read. The transport
@@ -214,7 +232,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         public void data(ByteBuffer chunk) throws IOException {
             int bytes = chunk.remaining();
             gate.acquire(bytes);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 gate.released(bytes);
                 act(reactor.onResponseData(commandId, chunk));
             });
@@ -223,7 +241,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         @Override
         public void end() throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onResponseEnd(commandId));
                 closeIfFinished();
             });
@@ -232,10 +250,20 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         @Override
         public void error(String message) throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onApplicationError(commandId, message));
                 closeIfFinished();
             });
+        }
+
+        /** Hands a task to the loop; a loop that refuses it (stopped) means the connection is gone. */
+        private void onLoop(Runnable task) throws IOException {
+            try {
+                connection.eventLoop().execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                gate.close();
+                throw new IOException("connection's event loop has stopped", e);
+            }
         }
 
         private void closeIfFinished() {

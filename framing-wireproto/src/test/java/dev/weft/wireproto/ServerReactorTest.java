@@ -285,6 +285,13 @@ class ServerReactorTest {
     }
 
     @Test
+    void timeoutInsideACommandIsAProtocolErrorAndBetweenCommandsIsNot() {
+        assertEquals(List.of(ServerAction.NOOP), streaming.onInputTimeout());
+        feed(streaming, "command-name have-data put", "command-data continuation part");
+        assertProtocolError(streaming.onInputTimeout(), "timed out inside command 'put' (receiving command data)");
+    }
+
+    @Test
     void frameOverTheLimitIsAProtocolError() {
         byte[] header = {0, 0, 1, 0x11};
         assertProtocolError(streaming.receive(ByteBuffer.wrap(header)), "frame length 65536 over the limit of 65535");

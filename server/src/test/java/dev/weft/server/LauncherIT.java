@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code ./weft} launcher as a newcomer meets it: JDK discovery, flags, errors, signals. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -54,10 +56,10 @@ class LauncherIT {
     }
 
     @Test
-    void portInUseIsOneLineAndSigtermStopsGracefully() throws Exception {
-        try (WeftProcess first = WeftProcess.start("serve", "--port", "0")) {
+    void portInUseIsOneLineAndSigtermStopsGracefully(@TempDir Path firstTemp, @TempDir Path secondTemp) throws Exception {
+        try (WeftProcess first = WeftProcess.start("serve", "--port", "0", "--tmp-dir", firstTemp.toString())) {
             int port = first.awaitPort(Duration.ofSeconds(30));
-            try (WeftProcess second = WeftProcess.start("serve", "--port", Integer.toString(port))) {
+            try (WeftProcess second = WeftProcess.start("serve", "--port", Integer.toString(port), "--tmp-dir", secondTemp.toString())) {
                 assertEquals(1, second.waitFor(Duration.ofSeconds(30)));
                 String error = second.stderr();
                 assertTrue(error.startsWith("weft: cannot listen on 127.0.0.1:" + port + ": "), error);

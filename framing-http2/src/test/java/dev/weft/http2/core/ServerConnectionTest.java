@@ -810,6 +810,19 @@ class ServerConnectionTest {
         }
 
         @Test
+        void tableSizeLoweredThenRaisedSignalsSmallestThenFinal() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(new Frame.Settings(false, List.of(new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 0),
+                    new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 4096))));
+            peer.send(peer.headers(1, true, get("/")));
+            peer.frames();
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "200")), true);
+            Frame.Headers headers = (Frame.Headers) peer.frames().get(0);
+            // RFC 7541 §4.2: 0 (the smallest since the last block), then 4096 (the final value).
+            assertEquals(ByteBuffer.wrap(hex("20 3fe11f 88")), headers.fragment());
+        }
+
+        @Test
         void peerTableSizeZeroMakesEncoderSignalIt() {
             ScriptedPeer peer = new ScriptedPeer().handshake();
             peer.send(new Frame.Settings(false, List.of(new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 0))));

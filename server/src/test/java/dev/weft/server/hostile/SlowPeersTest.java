@@ -43,7 +43,7 @@ class SlowPeersTest {
 
     @BeforeAll
     static void startServer() throws IOException {
-        Http2Settings settings = Http2Settings.defaults().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2));
+        Http2Settings settings = Http2Settings.defaults().withSlowPeerTimeout(Duration.ofSeconds(1));
         server = new HostileServer(dir, settings, Duration.ofSeconds(2), MAX_CONNECTIONS);
     }
 

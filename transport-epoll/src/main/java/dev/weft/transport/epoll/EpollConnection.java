@@ -80,6 +80,8 @@ final class EpollConnection implements Connection {
     private boolean waitingForSocket;
     /** A file turn yielded with the socket still writable: continue from {@link #resumeDeferred}. */
     private boolean sendDeferred;
+    /** {@link #sendQueued} is on the stack: nested flushes leave the sending to it. */
+    private boolean sending;
 
     private boolean readPausedByHandler;
     private boolean inputClosed;
@@ -131,6 +133,9 @@ final class EpollConnection implements Connection {
         if (!open) {
             // Closed while being initialized: the handler must still hear it, exactly once.
             notifyClosed(created, closeCause);
+        } else if (!writable) {
+            // It wrote past the high watermark before it existed to be told.
+            notifyWritability(false);
         }
     }
 
@@ -306,10 +311,10 @@ final class EpollConnection implements Connection {
             if (readingEnabled()) {
                 readAvailable();
             } else if (error || (hangUp && !edgeTriggered)) {
-                // Reading is paused, yet level-triggered epoll would repeat ERR/HUP forever:
-                // the peer is gone both ways, so nothing further can be delivered.
-                closeOnLoop(new IOException("connection lost while reading was paused"
-                        + (error ? " (EPOLLERR)" : " (EPOLLHUP)")), false);
+                // Not reading (paused, or input already ended), yet level-triggered epoll would
+                // repeat ERR/HUP forever: the socket is dead both ways, nothing more can be delivered.
+                closeOnLoop(new IOException("connection lost " + (error ? "(EPOLLERR)" : "(EPOLLHUP)")
+                        + (inputClosed ? " after end of input" : " while reading was paused")), false);
             }
         }
     }
@@ -389,8 +394,24 @@ final class EpollConnection implements Connection {
         }
     }
 
-    /** Sends queued output until the queue is empty or the socket is full. */
+    /**
+     * Sends queued output until the queue is empty or the socket is full. Not re-entrant: a
+     * handler that flushes from a callback made inside this loop (writability, progress) only
+     * queues, and this loop sends it.
+     */
     private void sendQueued() {
+        if (sending) {
+            return;
+        }
+        sending = true;
+        try {
+            sendQueuedNow();
+        } finally {
+            sending = false;
+        }
+    }
+
+    private void sendQueuedNow() {
         while (open) {
             Outbound head = queue.peekFirst();
             if (head == null) {
@@ -432,7 +453,15 @@ final class EpollConnection implements Connection {
         MemorySegment staging = loop.staging;
         long stagingUsed = 0;
         int count = 0;
+        int flags = 0;
         for (Outbound item : queue) {
+            if (item instanceof Outbound.File file) {
+                // A file region follows these bytes (an HTTP/2 DATA frame header, typically):
+                // hold them back so they share packets with the sendfile payload, which is
+                // sent right after and, being the last call, pushes them out.
+                flags = file.remaining > 0 ? LinuxNative.MSG_MORE : 0;
+                break;
+            }
             if (!(item instanceof Outbound.Bytes(ByteBuffer buffer)) || count == EpollEventLoop.MAX_IOVECS) {
                 break;
             }
@@ -458,7 +487,7 @@ final class EpollConnection implements Connection {
             }
         }
         loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr);
+        return LinuxNative.sendmsg(fd, loop.msghdr, flags);
     }
 
     private void consumeSent(long sent) {
@@ -499,6 +528,9 @@ final class EpollConnection implements Connection {
                         lastProgressNanos = System.nanoTime();
                     }
                     checkLowWatermark();
+                    if (!open) {
+                        return FileTurn.FAILED;
+                    }
                     return report(file, new SendProgress.WouldBlock(moved)) ? FileTurn.WOULD_BLOCK : FileTurn.FAILED;
                 } else if (n == 0) {
                     closeOnLoop(new IOException("file region ended early: " + file.remaining
@@ -516,10 +548,14 @@ final class EpollConnection implements Connection {
                 queue.pollFirst();
                 file.source.close();
                 checkLowWatermark();
+                if (!open) {
+                    return FileTurn.FAILED;
+                }
                 return report(file, new SendProgress.Done(moved)) ? FileTurn.DONE : FileTurn.FAILED;
             }
             checkLowWatermark();
-            if (!report(file, new SendProgress.Sent(moved))) {
+            // The handler may have closed the connection (freeing this region) when it heard.
+            if (!open || !report(file, new SendProgress.Sent(moved))) {
                 return FileTurn.FAILED;
             }
         }

@@ -50,6 +50,8 @@ final class LinuxNative {
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
     static final int MSG_NOSIGNAL = 0x4000;
+    /** More data follows at once: lets a frame header share packets with the sendfile payload after it. */
+    static final int MSG_MORE = 0x8000;
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
@@ -373,13 +375,14 @@ final class LinuxNative {
     /**
      * Gathering send of the iovecs {@code msghdr} points at (writev without SIGPIPE).
      *
+     * @param extraFlags added to MSG_NOSIGNAL, e.g. {@link #MSG_MORE}
      * @return bytes sent, or {@code -errno}
      */
-    static long sendmsg(int fd, MemorySegment msghdr) {
+    static long sendmsg(int fd, MemorySegment msghdr, int extraFlags) {
         MemorySegment capture = capture();
         try {
             while (true) {
-                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, MSG_NOSIGNAL), capture);
+                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, MSG_NOSIGNAL | extraFlags), capture);
                 if (result != -Errno.EINTR.number) {
                     return result;
                 }
