@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Http2Session implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Http2Session.class);
+    /**
+     * Output queued in the transport up to which file regions keep being queued. Past the
+     * transport's high watermark on purpose: a queued region costs no heap (the transport reads it
+     * from the file as the socket drains), and a deeper queue moves a large file in far fewer
+     * loop passes than the watermark's 64 KiB would.
+     */
+    private static final long FILE_QUEUE_BYTES = 1 << 20;
     /** After our last frame, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
 
@@ -55,7 +62,7 @@ final class Http2Session implements ConnectionHandler {
     private long stalledProgress = -1;
     /** Loop: the pending stall check, or null. */
     private Cancellable stallTimer;
-    /** Loop: whether the stream cap's log line was written for this connection. */
+    /** Whether this connection already logged a refused stream. */
     private boolean refusalLogged;
     /** Whether a flush task is queued on the loop. */
     private boolean flushQueued;
@@ -79,7 +86,6 @@ final class Http2Session implements ConnectionHandler {
         guarded(() -> {
             core.receive(data);
             watchStalledInput();
-            logRefusals();
             handleEvents();
             flush();
         });
@@ -146,15 +152,6 @@ final class Http2Session implements ConnectionHandler {
         flush();
     }
 
-    /** One clear line per connection when the stream cap refuses streams. */
-    private void logRefusals() {
-        if (!refusalLogged && core.refusedStreams() > 0) {
-            refusalLogged = true;
-            LOG.warn("h2 connection {} from {}: stream cap reached ({} concurrent), refusing new streams with REFUSED_STREAM",
-                    connection.id(), connection.remoteAddress(), settings.maxConcurrentStreams());
-        }
-    }
-
     private void handleEvents() {
         for (Http2Event event : core.pollEvents()) {
             switch (event) {
@@ -203,6 +200,13 @@ final class Http2Session implements ConnectionHandler {
                             failed.reason());
                     abortAll(new IOException("h2 connection error " + failed.code() + ": " + failed.reason()));
                     closeAfterFlush();
+                }
+                case Http2Event.StreamRefused refused -> {
+                    if (!refusalLogged) {
+                        refusalLogged = true; // once per connection: a busy client refuses many
+                        LOG.info("h2 connection {} from {}: {} streams open, refusing new ones (MAX_CONCURRENT_STREAMS)",
+                                connection.id(), connection.remoteAddress(), refused.limit());
+                    }
                 }
                 case Http2Event.Http1Detected http1 -> answerHttp1();
             }
@@ -377,8 +381,8 @@ final class Http2Session implements ConnectionHandler {
                         return;
                     }
                     int window = core.sendWindow(id);
-                    if (window == 0 || !connection.isWritable()) {
-                        return;
+                    if (window == 0 || connection.pendingOutputBytes() >= FILE_QUEUE_BYTES) {
+                        return; // resumed by WindowOpened or onWritabilityChanged
                     }
                     int take = (int) Math.min(Math.min(window, core.peerMaxFrameSize()), source.remaining);
                     boolean last = take == source.remaining;

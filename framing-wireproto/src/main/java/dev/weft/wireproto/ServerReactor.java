@@ -19,8 +19,9 @@ import java.util.Objects;
  * a command-name frame; {@link State#RECEIVING_ARGUMENTS} only argument frames with a header;
  * {@link State#RECEIVING_ARGUMENT_CONTINUATION} only the rest of a value that spans frames;
  * {@link State#RECEIVING_DATA} only command-data frames; {@link State#FAILED} ignores all.
- * Anything else is a protocol error: an error-response frame with the protocol flag, then
- * {@link ServerAction.ProtocolError}.
+ * Anything else is a protocol error: reading stops ({@link ServerAction.StopReading} while
+ * started commands still owe answers), those answers go out, then an error-response frame with
+ * the protocol flag and {@link ServerAction.ProtocolError}.
  *
  * <p><b>Commands</b> run as soon as their arguments are complete; their data streams after
  * them as {@link ServerAction.CommandData}, so nothing buffers a whole upload. Answers must
@@ -91,6 +92,10 @@ public final class ServerReactor {
 
     // Commands started and not yet answered, oldest first.
     private final Deque<PendingCommand> pending = new ArrayDeque<>();
+    // A protocol error waiting for the answers of commands started before it; null if none.
+    private String pendingFailure;
+    // The error frame went out: nothing more is sent.
+    private boolean closed;
     // Frames held for a half-duplex carrier until end of input.
     private final List<Frame> deferred = new ArrayList<>();
     private long deferredBytes;
@@ -487,7 +492,7 @@ public final class ServerReactor {
     // ---- output ----
 
     private PendingCommand oldest(long commandId) {
-        if (state == State.FAILED) {
+        if (closed) {
             return null;
         }
         PendingCommand head = pending.peekFirst();
@@ -535,6 +540,12 @@ public final class ServerReactor {
         if (!pending.isEmpty()) {
             pending.peekFirst().deferredStart = deferred.size();
         }
+        if (pendingFailure != null && pending.isEmpty()) {
+            // The last answer owed before the protocol error is out: now the error, then close.
+            List<ServerAction> all = new ArrayList<>(actions);
+            all.addAll(closeWithError(pendingFailure));
+            return all;
+        }
         if (inputEnded && pending.isEmpty()) {
             List<ServerAction> all = new ArrayList<>(actions);
             all.add(new ServerAction.EndOfOutput());
@@ -543,14 +554,36 @@ public final class ServerReactor {
         return actions.isEmpty() ? List.of(ServerAction.NOOP) : actions;
     }
 
+    /**
+     * The peer broke the protocol. Nothing more is read; commands already started still get
+     * their answers, in order (as the reference reactor, which ran each command before reading
+     * on, would have sent them), then the error frame goes out and the connection closes.
+     */
     private List<ServerAction> fail(String message) {
         state = State.FAILED;
-        List<Frame> frames = new ArrayList<>(deferred);
-        deferred.clear();
-        deferredBytes = 0;
-        pending.clear();
-        frames.add(errorFrame(FrameFlags.ERROR_PROTOCOL, message));
-        return List.of(new ServerAction.SendFrames(frames), new ServerAction.ProtocolError(message));
+        inputEnded = true;
+        // No more input is coming, so a half-duplex peer is now listening.
+        outputMode = OutputMode.STREAMING;
+        List<ServerAction> actions = new ArrayList<>();
+        if (!deferred.isEmpty()) {
+            actions.add(new ServerAction.SendFrames(deferred));
+            deferred.clear();
+            deferredBytes = 0;
+        }
+        if (pending.isEmpty()) {
+            actions.addAll(closeWithError(message));
+        } else {
+            pendingFailure = message;
+            actions.add(new ServerAction.StopReading(message));
+        }
+        return actions;
+    }
+
+    private List<ServerAction> closeWithError(String message) {
+        closed = true;
+        pendingFailure = null;
+        return List.of(new ServerAction.SendFrames(List.of(errorFrame(FrameFlags.ERROR_PROTOCOL, message))),
+                new ServerAction.ProtocolError(message));
     }
 
     private Frame errorFrame(int flag, String message) {

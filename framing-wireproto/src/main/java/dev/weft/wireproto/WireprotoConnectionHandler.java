@@ -39,11 +39,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final AtomicReference<Thread> workerThread = new AtomicReference<>();
     private final ProtocolContext context;
+    // Loop thread only: the command whose data is arriving, and why reads are paused.
     private CommandBody receivingBody;
     private boolean workerStarted;
     private boolean bodyFull;
     private boolean backlogFull;
-    private boolean finished;
+    private boolean shuttingDown;
 
     private record Job(ServerAction.RunCommand command, CommandBody body) {
     }
@@ -64,7 +65,9 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     @Override
     public void onInputClosed() {
         if (reactor.state() == ServerReactor.State.FAILED) {
-            connection.close();
+            if (reactor.pendingCommands() == 0) {
+                connection.close();
+            }
             return;
         }
         act(reactor.onInputEnd());
@@ -84,7 +87,11 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     public void onIdleTimeout(Connection ignored) {
         switch (reactor.state()) {
             case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
-            case FAILED -> connection.close();
+            case FAILED -> {
+                if (reactor.pendingCommands() == 0) {
+                    connection.close();
+                }
+            }
             case IDLE -> {
                 if (reactor.pendingCommands() == 0) {
                     connection.close();
@@ -101,7 +108,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         if (reactor.pendingCommands() == 0) {
             connection.close();
         } else {
-            finished = true;
+            shuttingDown = true;
         }
     }
 
@@ -147,6 +154,16 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
                         }
                     }
                 }
+                case ServerAction.StopReading stop -> {
+                    LOG.info("wireproto connection {} from {}: protocol error: {} (answering the commands already started first)",
+                            connection.id(), connection.remoteAddress(), stop.message());
+                    if (receivingBody != null) {
+                        receivingBody.fail(new IOException("protocol error: " + stop.message()));
+                        receivingBody = null;
+                    }
+                    bodyFull = false;
+                    connection.setReadPaused(true);
+                }
                 case ServerAction.ProtocolError error -> {
                     LOG.info("wireproto connection {} from {}: protocol error: {}", connection.id(),
                             connection.remoteAddress(), error.message());
@@ -170,7 +187,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private void updateReadPause() {
         backlogFull = reactor.pendingCommands() >= limits.maxPendingCommands();
         if (reactor.state() != ServerReactor.State.FAILED && connection.isOpen()) {
-            connection.setReadPaused(bodyFull || backlogFull || finished);
+            connection.setReadPaused(bodyFull || backlogFull || shuttingDown);
         }
     }
 
@@ -243,7 +260,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             gate.acquire(0);
             onLoop(() -> {
                 act(reactor.onResponseEnd(commandId));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
@@ -252,7 +269,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             gate.acquire(0);
             onLoop(() -> {
                 act(reactor.onApplicationError(commandId, message));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
@@ -266,8 +283,8 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             }
         }
 
-        private void closeIfFinished() {
-            if (finished && reactor.pendingCommands() == 0) {
+        private void closeIfShutDown() {
+            if (shuttingDown && reactor.pendingCommands() == 0) {
                 connection.shutdownOutput();
                 connection.eventLoop().schedule(connection::close, ERROR_LINGER);
             }

@@ -118,6 +118,19 @@ class TcpCarrierTest {
     }
 
     @Test
+    void startedCommandsAreAnsweredBeforeTheProtocolError() throws IOException {
+        try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+            socket.getOutputStream().write(TestFrames.wire("command-name have-args echo",
+                    "command-argument eoa \\x03\\x00\\x05\\x00msgfirst", "command-name eos empty", "bytes-response eos x"));
+            List<Frame> frames = readUntilEnd(socket.getInputStream());
+            assertEquals(3, frames.size(), frames.toString());
+            assertEquals(TestFrames.frame("bytes-response eos first"), frames.get(0));
+            assertEquals(TestFrames.frame("bytes-response eos "), frames.get(1));
+            assertEquals(FrameFlags.ERROR_PROTOCOL, frames.get(2).flags());
+        }
+    }
+
+    @Test
     void hostilePeersAreCutOffWhileAnHonestClientIsServed() throws Exception {
         List<byte[]> attacks = List.of(
                 new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x12},

@@ -9,7 +9,6 @@ import dev.weft.wireproto.ServerReactor.OutputMode;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 
 /**
  * Coverage-guided fuzzing of the wireproto decoder and reactors (issue 8). A plain test run
@@ -30,21 +29,24 @@ class WireprotoJazzerFuzzTest {
         ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults().withArgumentLimits(16, 4096),
                 data.consumeBoolean() ? OutputMode.STREAMING : OutputMode.DEFERRED);
         Deque<Long> running = new ArrayDeque<>();
-        boolean failed = false;
-        while (data.remainingBytes() > 0 && !failed) {
+        ServerReactorFuzzTest.Phase phase = ServerReactorFuzzTest.Phase.OPEN;
+        while (data.remainingBytes() > 0 && phase == ServerReactorFuzzTest.Phase.OPEN) {
             byte[] chunk = data.consumeBytes(data.consumeInt(1, 300));
-            failed = check(reactor.receive(ByteBuffer.wrap(chunk)), running);
-            while (!failed && !running.isEmpty() && data.consumeBoolean()) {
+            phase = ServerReactorFuzzTest.check(reactor.receive(ByteBuffer.wrap(chunk)), running, phase, 0);
+            while (phase != ServerReactorFuzzTest.Phase.CLOSED && !running.isEmpty() && data.consumeBoolean()) {
                 long id = running.removeFirst();
-                failed = check(data.consumeBoolean() ? reactor.onResponseEnd(id) : reactor.onApplicationError(id, "no"), running);
+                phase = ServerReactorFuzzTest.check(data.consumeBoolean() ? reactor.onResponseEnd(id)
+                        : reactor.onApplicationError(id, "no"), running, phase, 0);
             }
         }
-        if (!failed && !check(reactor.onInputEnd(), running)) {
-            while (!running.isEmpty()) {
-                check(reactor.onResponseEnd(running.removeFirst()), running);
-            }
-            assertEquals(0, reactor.pendingCommands());
+        if (phase == ServerReactorFuzzTest.Phase.OPEN) {
+            phase = ServerReactorFuzzTest.check(reactor.onInputEnd(), running, phase, 0);
         }
+        while (phase != ServerReactorFuzzTest.Phase.CLOSED && !running.isEmpty()) {
+            phase = ServerReactorFuzzTest.check(reactor.onResponseEnd(running.removeFirst()), running, phase, 0);
+        }
+        assertTrue(phase != ServerReactorFuzzTest.Phase.STOPPED);
+        assertEquals(0, reactor.pendingCommands());
     }
 
     @FuzzTest(maxDuration = "10s")
@@ -54,27 +56,5 @@ class WireprotoJazzerFuzzTest {
             reactor.receive(ByteBuffer.wrap(data.consumeBytes(data.consumeInt(1, 300))));
         }
         reactor.onInputEnd();
-    }
-
-    /** @return whether the actions ended the input with a protocol error */
-    private static boolean check(List<ServerAction> actions, Deque<Long> running) {
-        for (int i = 0; i < actions.size(); i++) {
-            switch (actions.get(i)) {
-                case ServerAction.RunCommand run -> running.addLast(run.commandId());
-                case ServerAction.ProtocolError error -> {
-                    Frame last = ((ServerAction.SendFrames) actions.get(i - 1)).frames().getLast();
-                    assertEquals(FrameFlags.ERROR_PROTOCOL, last.flags());
-                    assertEquals(actions.size() - 1, i);
-                    running.clear();
-                    return true;
-                }
-                case ServerAction.SendFrames send -> assertTrue(!send.frames().isEmpty());
-                case ServerAction.EndOfOutput end -> assertTrue(running.isEmpty());
-                case ServerAction.CommandData commandData -> { }
-                case ServerAction.Noop noop -> { }
-                case ServerAction.WantFrame want -> { }
-            }
-        }
-        return false;
     }
 }

@@ -71,8 +71,6 @@ public final class ServerConnection {
     private long headerBlocksStarted;
     /** Complete frames taken in outside a header block, plus finished header blocks (slowloris watch). */
     private long inputProgress;
-    /** New streams refused by MAX_CONCURRENT_STREAMS, for the driver's log line. */
-    private long refusedStreams;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
@@ -403,7 +401,6 @@ public final class ServerConnection {
             throw stream(id, PROTOCOL_ERROR, "stream %d depends on itself", id);
         }
         if (streams.size() >= settings.maxConcurrentStreams()) {
-            refusedStreams++;
             throw stream(id, ErrorCode.REFUSED_STREAM, "more than %d concurrent streams", settings.maxConcurrentStreams());
         }
         if (decoded.overLimit()) {
@@ -481,6 +478,8 @@ public final class ServerConnection {
         emitControl(new Frame.RstStream(id, e.code().code()));
         if (s != null) {
             events.add(new Http2Event.StreamReset(id, e.code(), false));
+        } else if (e.code() == ErrorCode.REFUSED_STREAM) {
+            events.add(new Http2Event.StreamRefused(id, settings.maxConcurrentStreams()));
         }
         spendResetBudget();
     }
@@ -687,11 +686,6 @@ public final class ServerConnection {
     /** @return whether a frame or a header block has been started and not finished */
     public boolean isInputIncomplete() {
         return phase == Phase.FRAMES && (pendingBlock != null || reader.isMidFrame());
-    }
-
-    /** @return new streams refused so far because MAX_CONCURRENT_STREAMS was reached */
-    public long refusedStreams() {
-        return refusedStreams;
     }
 
     /**

@@ -243,6 +243,7 @@ class ServerConnectionTest {
             peer.send(peer.headers(1, true, get("/")), peer.headers(3, true, get("/")), peer.headers(5, true, get("/")));
             peer.expectReset(5, ErrorCode.REFUSED_STREAM);
             assertEquals(2, peer.events(Http2Event.RequestStarted.class).size());
+            assertEquals(List.of(new Http2Event.StreamRefused(5, 2)), peer.events(Http2Event.StreamRefused.class));
         }
 
         @Test

@@ -226,7 +226,7 @@ final class EpollEventLoop implements EventLoop {
         }
         InetSocketAddress local;
         try {
-            LinuxNative.setIntOption(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, 1);
+            LinuxNative.setIntOption(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, 1, ctlScratch);
             local = SocketAddresses.decode(sockaddr, LinuxNative.getsockname(fd, sockaddr, socklen));
             EpollConnection connection = new EpollConnection(CONNECTION_IDS.incrementAndGet(), fd, this, local, remote,
                     server.config());

@@ -155,9 +155,19 @@ final class LinuxNative {
     /** Sets an int-valued option. */
     static void setIntOption(int fd, int level, int option, int value) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment valueSegment = arena.allocateFrom(JAVA_INT, value);
-            MemorySegment capture = capture();
-            checked("setsockopt", (int) SETSOCKOPT.invokeExact(capture, fd, level, option, valueSegment, 4), capture);
+            setIntOption(fd, level, option, value, arena.allocate(JAVA_INT));
+        }
+    }
+
+    /**
+     * Sets an int-valued option, using {@code scratch} (4+ bytes owned by the calling thread) for
+     * the value: the accept path sets TCP_NODELAY on every connection without allocating.
+     */
+    static void setIntOption(int fd, int level, int option, int value, MemorySegment scratch) throws NativeCallException {
+        scratch.set(JAVA_INT, 0, value);
+        MemorySegment capture = capture();
+        try {
+            checked("setsockopt", (int) SETSOCKOPT.invokeExact(capture, fd, level, option, scratch, 4), capture);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
