@@ -56,12 +56,16 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Loop: when the current unfinished frame or header block stopped making progress, or 0. */
+    private long stalledSinceNanos;
+    /** Loop: {@link ServerConnection#inputProgress()} when {@link #stalledSinceNanos} was set. */
+    private long stalledProgress = -1;
+    /** Loop: the pending stall check, or null. */
+    private Cancellable stallTimer;
     /** Whether this connection already logged a refused stream. */
     private boolean refusalLogged;
     /** Whether a flush task is queued on the loop. */
     private boolean flushQueued;
-    /** The header block a timeout is running for, or -1. */
-    private long watchedHeaderBlock = -1;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -81,27 +85,10 @@ final class Http2Session implements ConnectionHandler {
         }
         guarded(() -> {
             core.receive(data);
+            watchStalledInput();
             handleEvents();
-            watchHeaderBlock();
             flush();
         });
-    }
-
-    /** Starts (or stops) the clock on a header block left open by the peer (slowloris). */
-    private void watchHeaderBlock() {
-        long block = core.openHeaderBlock();
-        if (block < 0 || block == watchedHeaderBlock) {
-            return;
-        }
-        watchedHeaderBlock = block;
-        connection.eventLoop().schedule(() -> guarded(() -> {
-            if (!closing && !closed && core.openHeaderBlock() == block) {
-                LOG.info("h2 connection {} from {}: header block unfinished after {}, closing", connection.id(),
-                        connection.remoteAddress(), settings.slowPeerTimeout());
-                core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "header block too slow");
-                handleEvents();
-            }
-        }), settings.slowPeerTimeout());
     }
 
     /**
@@ -123,6 +110,46 @@ final class Http2Session implements ConnectionHandler {
             closing = true;
             connection.close();
         }
+    }
+
+    /**
+     * Slowloris: a frame or a header block (HEADERS + CONTINUATION) dribbled an octet at a time
+     * keeps the idle timer quiet forever, so once started it must finish within
+     * {@link Http2Settings#slowPeerTimeout()}.
+     */
+    private void watchStalledInput() {
+        if (!core.isInputIncomplete()) {
+            stalledSinceNanos = 0;
+            return;
+        }
+        long progress = core.inputProgress();
+        if (stalledSinceNanos != 0 && progress == stalledProgress) {
+            return; // still the same unfinished frame or block; the timer is running
+        }
+        stalledSinceNanos = System.nanoTime();
+        stalledProgress = progress;
+        if (stallTimer == null) {
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput), settings.slowPeerTimeout());
+        }
+    }
+
+    private void checkStalledInput() {
+        stallTimer = null;
+        if (stalledSinceNanos == 0 || closing || closed) {
+            return;
+        }
+        long timeout = settings.slowPeerTimeout().toNanos();
+        long waited = System.nanoTime() - stalledSinceNanos;
+        if (waited < timeout) {
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput),
+                    Duration.ofNanos(timeout - waited));
+            return;
+        }
+        LOG.info("h2 connection {} from {}: frame or header block unfinished after {}, closing", connection.id(),
+                connection.remoteAddress(), settings.slowPeerTimeout());
+        core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "frame or header block too slow");
+        handleEvents();
+        flush();
     }
 
     private void handleEvents() {
@@ -567,6 +594,9 @@ final class Http2Session implements ConnectionHandler {
     public void onClosed(Throwable cause) {
         closed = true;
         prefaceTimer.cancel();
+        if (stallTimer != null) {
+            stallTimer.cancel();
+        }
         abortAll(new IOException("connection closed", cause));
         for (FileSource file : files) {
             file.closeNow();

@@ -22,8 +22,8 @@ import java.util.Objects;
  *     of overhead per field; larger request headers get 431
  * @param limits the defences against hostile peers (issue 8)
  * @param slowPeerTimeout a connection that has not sent its preface and SETTINGS within this, or
- *     that leaves a header block unfinished (HEADERS without END_HEADERS) for this long, is
- *     closed (slowloris); default 10 s
+ *     that leaves a frame or a header block (HEADERS without END_HEADERS) unfinished for this
+ *     long, is closed (slowloris: dribbled octets keep the idle timer from firing); default 10 s
  */
 public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int connectionWindowSize, int maxFrameSize,
                             int maxHeaderListSize, Limits limits, Duration slowPeerTimeout) {
@@ -122,6 +122,11 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
         /** @return the documented defaults */
         public static Limits defaults() {
             return new Limits(200, 64, 64 << 10, 1_000, 100);
+        }
+
+        /** @return these limits with another reset budget */
+        public Limits withResetBudget(int value) {
+            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames);
         }
     }
 }

@@ -41,6 +41,8 @@ import java.util.Objects;
  * answers of those pipelined behind it (the carrier runs them one at a time).
  */
 public final class ServerReactor {
+    /** Empty continuation frames accepted in a row; honest encoders send none. */
+    static final int MAX_EMPTY_FRAMES_IN_ROW = 64;
 
     /** Where the reactor is in reading the peer's frames. */
     public enum State {
@@ -81,6 +83,12 @@ public final class ServerReactor {
     private String continuedArgumentName;
     private byte[] continuedArgumentValue;
     private int continuedArgumentFilled;
+    /**
+     * Empty continuation frames (argument or command data) in a row. They carry nothing, so a
+     * peer sending them forever keeps a command open at no cost to itself: the empty-frames
+     * flood (as CVE-2019-9518 for HTTP/2). Capped at {@link #MAX_EMPTY_FRAMES_IN_ROW}.
+     */
+    private int emptyFramesInRow;
 
     // Commands started and not yet answered, oldest first.
     private final Deque<PendingCommand> pending = new ArrayDeque<>();
@@ -393,6 +401,7 @@ public final class ServerReactor {
             throw new WireprotoException("argument '" + continuedArgumentName + "' continues past its declared "
                     + continuedArgumentValue.length + " bytes");
         }
+        countEmptyFrame(payload.length);
         if (!continuation && payload.length < missing) {
             throw new WireprotoException("malformed argument frame: partial argument value for '" + continuedArgumentName
                     + "' (" + (continuedArgumentFilled + payload.length) + " of " + continuedArgumentValue.length + " bytes)");
@@ -425,10 +434,19 @@ public final class ServerReactor {
             state = State.IDLE;
             return List.of(new ServerAction.CommandData(commandId, ByteBuffer.wrap(frame.payload()), true));
         }
+        countEmptyFrame(frame.payload().length);
         if (frame.payload().length == 0) {
             return List.of(ServerAction.WANT_FRAME);
         }
         return List.of(new ServerAction.CommandData(commandId, ByteBuffer.wrap(frame.payload()), false));
+    }
+
+    private void countEmptyFrame(int payloadLength) throws WireprotoException {
+        if (payloadLength > 0) {
+            emptyFramesInRow = 0;
+        } else if (++emptyFramesInRow > MAX_EMPTY_FRAMES_IN_ROW) {
+            throw new WireprotoException("more than " + MAX_EMPTY_FRAMES_IN_ROW + " empty continuation frames in a row");
+        }
     }
 
     private List<ServerAction> startCommand() {

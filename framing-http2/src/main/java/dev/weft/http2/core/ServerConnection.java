@@ -69,6 +69,8 @@ public final class ServerConnection {
     private int peerMaxFrameSize = FrameReader.MIN_MAX_FRAME_SIZE;
     private HeaderBlock pendingBlock;
     private long headerBlocksStarted;
+    /** Complete frames taken in outside a header block, plus finished header blocks (slowloris watch). */
+    private long inputProgress;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
@@ -93,6 +95,8 @@ public final class ServerConnection {
         final InboundWindow receiveWindow;
         final long contentLength;
         long received;
+        /** Answered 431 without being served: closing it earns no reset budget back (HPACK bomb). */
+        boolean rejected;
 
         Stream(int id, StreamState state, long sendWindow, int receiveWindow, long contentLength) {
             this.id = id;
@@ -153,9 +157,15 @@ public final class ServerConnection {
                     return;
                 }
                 onFrame(frame);
+                if (pendingBlock == null) {
+                    inputProgress++;
+                }
             } catch (Http2Exception e) {
                 switch (e) {
-                    case StreamError streamError -> resetOnError(streamError);
+                    case StreamError streamError -> {
+                        resetOnError(streamError);
+                        inputProgress++; // the frame was taken in whole, even if refused
+                    }
                     case ConnectionError connectionError -> fail(connectionError.code(), connectionError.getMessage());
                 }
             }
@@ -424,13 +434,18 @@ public final class ServerConnection {
 
     /** RFC 9113 §10.5.1 / RFC 6585: too-large headers get 431 and the request is not served. */
     private void rejectHeaderListTooLarge(int id, boolean requestEnded) {
-        streams.put(id, new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
-                peerInitialWindowSize, settings.initialWindowSize(), -1));
+        Stream rejected = new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
+                peerInitialWindowSize, settings.initialWindowSize(), -1);
+        rejected.rejected = true;
+        streams.put(id, rejected);
         sendHeaders(id, List.of(new HeaderField(":status", "431"), new HeaderField("content-length", "0")), true);
         if (streams.containsKey(id)) {
             // §8.1: a complete response before the request ended; ask the peer to stop sending.
             resetStream(id, ErrorCode.NO_ERROR);
         }
+        // HPACK bomb (CVE-2016-6581), zero-length headers (CVE-2019-9516): each rejected block
+        // cost us a decode, so repeated ones spend the reset budget like any refused stream.
+        spendResetBudget();
     }
 
     private void endRemote(Stream s) {
@@ -444,7 +459,7 @@ public final class ServerConnection {
     private void close(Stream s, ClosedBy how) {
         streams.remove(s.id);
         closedStreams.put(s.id, how);
-        if (how == ClosedBy.FINISHED) {
+        if (how == ClosedBy.FINISHED && !s.rejected) {
             guard.streamCompleted();
         }
     }
@@ -659,6 +674,19 @@ public final class ServerConnection {
     }
 
     // ---------------------------------------------------------------- state for the driver
+
+    /**
+     * @return a counter that moves whenever a frame completes outside a header block or a header
+     *     block completes; the driver's slowloris watch compares it over time
+     */
+    public long inputProgress() {
+        return inputProgress;
+    }
+
+    /** @return whether a frame or a header block has been started and not finished */
+    public boolean isInputIncomplete() {
+        return phase == Phase.FRAMES && (pendingBlock != null || reader.isMidFrame());
+    }
 
     /**
      * @return a number that identifies the header block being received, or -1 if none is open:
