@@ -87,13 +87,13 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     public void onIdleTimeout(Connection ignored) {
         switch (reactor.state()) {
             case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
-            case FAILED -> {
-                if (reactor.pendingCommands() == 0) {
-                    connection.close();
-                }
-            }
+            // After an error nothing more is read, so an idle timeout here means the answers to
+            // the commands already started made no progress either: a peer that does not read.
+            case FAILED -> connection.close();
+            // Between commands: a command still working keeps the connection, unless its output
+            // is stuck behind a peer that does not read (the timeout saw no write progress).
             case IDLE -> {
-                if (reactor.pendingCommands() == 0) {
+                if (reactor.pendingCommands() == 0 || !connection.isWritable()) {
                     connection.close();
                 }
             }
