@@ -87,13 +87,11 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     public void onIdleTimeout(Connection ignored) {
         switch (reactor.state()) {
             case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
-            case FAILED -> {
-                if (reactor.pendingCommands() == 0) {
-                    connection.close();
-                }
-            }
-            case IDLE -> {
-                if (reactor.pendingCommands() == 0) {
+            // A command's answer stuck behind a peer that does not read (the output stays
+            // unwritable for a whole idle period) is not a handler at work: close, or the peer
+            // holds the connection and the handler forever (the CVE-2019-9517 shape).
+            case FAILED, IDLE -> {
+                if (reactor.pendingCommands() == 0 || !connection.isWritable()) {
                     connection.close();
                 }
             }
