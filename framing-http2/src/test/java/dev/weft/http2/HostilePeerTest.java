@@ -21,14 +21,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A few issue-8 attacks over a real socket, each with an honest OkHttp client served beside it:
  * the attacker's connection ends with the right code within a bounded number of frames, and the
  * honest client gets every answer right.
  */
+@ParameterizedClass
+@ValueSource(strings = {"nio", "epoll"})
 @Timeout(60)
 class HostilePeerTest {
+    @Parameter
+    String transport;
     @TempDir
     Path root;
     TestServer server;
@@ -36,7 +43,7 @@ class HostilePeerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestServer(root);
+        server = new TestServer(transport, root);
         honest = new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
     }
 

@@ -9,10 +9,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Node's built-in http2 client: trailers on a request (echoed back) and on a response. */
+@ParameterizedClass
+@ValueSource(strings = {"nio", "epoll"})
 @Timeout(60)
 class NodeTrailersTest {
+    @Parameter
+    String transport;
     @TempDir
     Path root;
 
@@ -20,7 +27,7 @@ class NodeTrailersTest {
     void requestAndResponseTrailersCrossBothWays() throws Exception {
         String node = ExternalTool.require("node", "nodejs");
         Path script = Path.of(NodeTrailersTest.class.getResource("/node-trailers.js").toURI());
-        try (TestServer server = new TestServer(root)) {
+        try (TestServer server = new TestServer(transport, root)) {
             ProcessRunner.Result result = ProcessRunner.run(Duration.ofSeconds(30), node, script.toString(),
                     "http://127.0.0.1:" + server.port());
             String out = result.output().strip();

@@ -24,25 +24,34 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.BufferedSink;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** OkHttp 4.12 with prior knowledge: concurrency on one connection, big bodies, cancellation. */
+@ParameterizedClass
+@ValueSource(strings = {"nio", "epoll"})
 @Timeout(120)
 class OkHttpTest {
     private static final MediaType OCTETS = MediaType.get("application/octet-stream");
+
+    /** The transport of this invocation; {@link #start} gets it too. */
+    @Parameter
+    String transport;
 
     @TempDir
     static Path root;
     static TestServer server;
     static OkHttpClient client;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = new TestServer(root.toRealPath());
+    @BeforeParameterizedClassInvocation
+    static void start(String transport) throws Exception {
+        server = new TestServer(transport, root.toRealPath());
         Dispatcher dispatcher = new Dispatcher();
         dispatcher.setMaxRequests(200);
         dispatcher.setMaxRequestsPerHost(200);
@@ -50,7 +59,7 @@ class OkHttpTest {
                 .connectionPool(new ConnectionPool(1, 1, TimeUnit.MINUTES)).readTimeout(60, TimeUnit.SECONDS).build();
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();

@@ -21,17 +21,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole session over a real socket, frame by frame, as a conformance suite would drive it. */
+@ParameterizedClass
+@ValueSource(strings = {"nio", "epoll"})
 @Timeout(30)
 class SessionConformanceTest {
+    @Parameter
+    String transport;
     @TempDir
     Path root;
     TestServer server;
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestServer(root);
+        server = new TestServer(transport, root);
     }
 
     @AfterEach
@@ -335,7 +342,7 @@ class SessionConformanceTest {
     @Test
     void unfinishedHeaderBlockIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
+        server = new TestServer(transport, root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.send(new Frame.Headers(1, ByteBuffer.wrap(new byte[] {(byte) 0x82}), true, false, null, 0));
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
@@ -347,7 +354,7 @@ class SessionConformanceTest {
     @Test
     void idleConnectionWhoseStreamWaitsForABodyIsClosed() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults(), Duration.ofMillis(500));
+        server = new TestServer(transport, root, Http2Settings.defaults(), Duration.ofMillis(500));
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, false, "POST", "/sink"); // and never a byte of body
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
@@ -360,7 +367,7 @@ class SessionConformanceTest {
     @Test
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
-        server = new TestServer(root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
+        server = new TestServer(transport, root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write("PRI * HTTP".getBytes(StandardCharsets.US_ASCII));

@@ -6,8 +6,10 @@ import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.api.StreamContent;
 import dev.weft.spi.ProtocolContext;
+import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.transport.epoll.EpollTransport;
 import dev.weft.transport.nio.NioTransport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +25,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on the NIO transport,
- * on a free loopback port.
+ * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on a free loopback
+ * port, on the transport a suite names ({@code nio} or {@code epoll}: the suites run on both).
  */
 final class TestServer implements AutoCloseable {
     final Path root;
@@ -43,15 +45,15 @@ final class TestServer implements AutoCloseable {
     /** Counted down when the exchange resources of {@code /hang} are closed. */
     final CountDownLatch hangResourcesClosed = new CountDownLatch(1);
 
-    TestServer(Path root) throws IOException {
-        this(root, Http2Settings.defaults());
+    TestServer(String transport, Path root) throws IOException {
+        this(transport, root, Http2Settings.defaults());
     }
 
-    TestServer(Path root, Http2Settings settings) throws IOException {
-        this(root, settings, TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    TestServer(String transport, Path root, Http2Settings settings) throws IOException {
+        this(transport, root, settings, TransportConfig.DEFAULT_IDLE_TIMEOUT);
     }
 
-    TestServer(Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
+    TestServer(String transport, Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
         this.root = root;
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
@@ -115,9 +117,18 @@ final class TestServer implements AutoCloseable {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol protocol = new Http2Protocol(settings);
-        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+        server = transport(transport).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
                         .withIdleTimeout(idleTimeout),
                 connection -> protocol.open(connection, ProtocolContext.of(router)));
+    }
+
+    /** The transport named {@code name}; an unavailable one fails its {@code start} with the reason. */
+    static Transport transport(String name) {
+        return switch (name) {
+            case "nio" -> new NioTransport();
+            case "epoll" -> new EpollTransport();
+            default -> throw new IllegalArgumentException("no transport named " + name);
+        };
     }
 
     int port() {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LargeDownloadIT {
     private static final long SIZE = 1L << 30;
 
-    /** The SHA-256 of 1 GiB of zeros (a sparse file reads as zeros), computed once. */
-    private static final class ZerosHash {
-        static final String OF_ONE_GIBIBYTE = Peer.sha256OfZeros(SIZE);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aOneGibibyteFileDownloadsByteExactThroughA96MebibyteHeap(String transport, @TempDir Path temp) throws Exception {
@@ -38,9 +32,10 @@ class LargeDownloadIT {
         try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
             sparse.setLength(SIZE);
         }
-        String expected = ZerosHash.OF_ONE_GIBIBYTE;
-        try (ServedWeft weft = ServedWeft.serve(Map.of("JAVA_OPTS", "-Xmx96m"), transport,
+        String expected = Peer.sha256OfOneGibibyteOfZeros();
+        try (ServedWeft weft = ServedWeft.serve(Peer.SMALL_HEAP, transport,
                 "--root", root.toString(), "--tmp-dir", temp.resolve("tmp").toString())) {
+            Peer.assertSmallHeap(weft);
             // one download: the body is hashed through the pipe, curl reports its size on stderr
             String pipeline = "set -o pipefail; '" + curl + "' -sS --http2-prior-knowledge --fail --max-time 230"
                     + " -w '%{stderr}%{size_download}' '" + weft.url("/files/big.bin") + "' | sha256sum";

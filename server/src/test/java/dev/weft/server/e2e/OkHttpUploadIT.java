@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -74,7 +73,7 @@ class OkHttpUploadIT {
     }
 
     private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(Map.of("JAVA_OPTS", "-Xmx96m"), transport,
+        return SERVERS.get(transport, () -> ServedWeft.serve(Peer.SMALL_HEAP, transport,
                 "--tmp-dir", tmpDir(transport).toString()));
     }
 

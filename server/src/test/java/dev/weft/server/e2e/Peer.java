@@ -87,6 +87,11 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** @return what the still-running command has written so far (exit code -1) */
+    Result peek() throws IOException {
+        return new Result(command, -1, Files.readAllBytes(stdoutFile), read(stderrFile));
+    }
+
     Process process() {
         return process;
     }
@@ -136,6 +141,25 @@ final class Peer implements AutoCloseable {
             digest.update(zeros, 0, (int) Math.min(left, zeros.length));
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The SHA-256 of 1 GiB of zeros (a sparse file's content), computed once per test JVM on first use. */
+    static String sha256OfOneGibibyteOfZeros() {
+        return OneGibibyteOfZeros.SHA256;
+    }
+
+    private static final class OneGibibyteOfZeros {
+        static final String SHA256 = sha256OfZeros(1L << 30);
+    }
+
+    /** JAVA_OPTS capping the server's heap at 96 MiB and printing the JVM's settings, to check the cap. */
+    static final java.util.Map<String, String> SMALL_HEAP = java.util.Map.of("JAVA_OPTS", "-Xmx96m -XshowSettings:vm");
+
+    /** Fails unless the server's JVM reported a 96 MiB heap cap at start-up. */
+    static void assertSmallHeap(ServedWeft weft) {
+        if (!weft.stderr().contains("Max. Heap Size: 96.00M")) {
+            throw new AssertionError("the server does not run with -Xmx96m: " + weft.stderr());
+        }
     }
 
     private static MessageDigest newSha256() {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * checks that it stopped cleanly.
  */
 final class ServedWeft implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Weft listening on [^:]+:(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Process process;
@@ -102,6 +102,11 @@ final class ServedWeft implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path).toString();
     }
 
+    /** @return the server JVM's process id (the launcher execs it) */
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
@@ -119,11 +124,11 @@ final class ServedWeft implements AutoCloseable {
      * launcher execs the JVM, so the signal reaches it) within 30 s.
      */
     @Override
-    public void close() throws InterruptedException, IOException {
+    public void close() throws IOException {
         try {
             if (process.isAlive()) {
                 process.destroy();
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                if (!awaitExit()) {
                     process.destroyForcibly();
                     throw new AssertionError("weft serve (" + transport + ") did not stop within 30 s of SIGTERM: " + stderr());
                 }
@@ -138,6 +143,16 @@ final class ServedWeft implements AutoCloseable {
         } finally {
             Files.deleteIfExists(stdoutFile);
             Files.deleteIfExists(stderrFile);
+        }
+    }
+
+    private boolean awaitExit() {
+        try {
+            return process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new AssertionError("interrupted while stopping weft serve (" + transport + ")", e);
         }
     }
 }

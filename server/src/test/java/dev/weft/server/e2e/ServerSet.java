@@ -1,5 +1,6 @@
 package dev.weft.server.e2e;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,15 +32,15 @@ final class ServerSet implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws Exception {
-        Exception first = null;
+    public synchronized void close() throws IOException {
+        IOException first = null;
         AssertionError firstError = null;
         for (ServedWeft server : servers.values()) {
             try {
                 server.close();
             } catch (AssertionError e) {
                 firstError = firstError == null ? e : firstError;
-            } catch (Exception e) {
+            } catch (IOException e) {
                 first = first == null ? e : first;
             }
         }
