@@ -87,12 +87,10 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     public void onIdleTimeout(Connection ignored) {
         switch (reactor.state()) {
             case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
-            // After an error nothing more is read, so an idle timeout here means the answers to
-            // the commands already started made no progress either: a peer that does not read.
-            case FAILED -> connection.close();
-            // Between commands: a command still working keeps the connection, unless its output
-            // is stuck behind a peer that does not read (the timeout saw no write progress).
-            case IDLE -> {
+            // A command's answer stuck behind a peer that does not read (the output stays
+            // unwritable for a whole idle period) is not a handler at work: close, or the peer
+            // holds the connection and the handler forever (the CVE-2019-9517 shape).
+            case FAILED, IDLE -> {
                 if (reactor.pendingCommands() == 0 || !connection.isWritable()) {
                     connection.close();
                 }
