@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Parses a request's form data: the query string, a {@code multipart/form-data} or
@@ -112,18 +113,31 @@ public final class FormParser {
             String mediaType = mediaType(contentType);
             switch (mediaType) {
                 case "multipart/form-data" -> {
+                    rejectDeclaredLength(body, Quota.MAX_BODY, MultipartReader.maxBodyBytes(quota.policy()));
                     MultipartReader reader = new MultipartReader(quota, this::newTempFile, resources, digestFiles);
                     List<FormField> fields = reader.read(in, contentType);
                     drainQuietly(in);
                     return new ParsedBody(fields, List.copyOf(reader.createdFiles()));
                 }
                 case "application/x-www-form-urlencoded" -> {
+                    rejectDeclaredLength(body, Quota.MAX_RAM, quota.policy().maxRam());
                     byte[] encoded = readBounded(in, quota);
                     return new ParsedBody(UrlEncoding.parse(encoded, Source.BODY, quota, false), List.of());
                 }
                 default -> throw new MalformedFormException(415, "unsupported content type for a form: " + mediaType
                         + " (expected multipart/form-data or application/x-www-form-urlencoded)");
             }
+        }
+    }
+
+    /**
+     * Answers at once, before reading a byte, when the declared {@code content-length} is
+     * already over the quota: the client learns sooner and no temp file is ever made.
+     */
+    private static void rejectDeclaredLength(Body body, Quota quota, long limit) throws BodyQuotaException {
+        OptionalLong declared = body.contentLength();
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            throw new BodyQuotaException(quota, limit, "declared content-length " + declared.getAsLong());
         }
     }
 
@@ -155,6 +169,9 @@ public final class FormParser {
             while (drained < DRAIN_LIMIT && (read = in.read(scratch)) > 0) {
                 drained += read;
             }
+        } catch (java.io.InterruptedIOException interrupted) {
+            // the form is complete, but keep the interrupt (a reset) visible to the handler
+            Thread.currentThread().interrupt();
         } catch (IOException ignored) {
             // the form is complete; a failure after its end does not concern the handler
         }

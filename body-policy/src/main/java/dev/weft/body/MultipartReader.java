@@ -15,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.commons.fileupload2.core.AbstractFileUpload;
 import org.apache.commons.fileupload2.core.DiskFileItem;
@@ -51,8 +52,10 @@ final class MultipartReader {
     private static final long PART_FRAMING_ALLOWANCE = 512;
     /** Preamble and epilogue allowance on top of the per-part allowances. */
     private static final long BODY_ALLOWANCE = 64 * 1024;
-    /** Chunk size for reading a part: large writes keep a 1 GiB upload at a few thousand syscalls. */
+    /** Chunk size for reading a file part: large writes keep a 1 GiB upload at a few thousand syscalls. */
     private static final int CHUNK = 64 * 1024;
+    /** Chunk size for reading a field into memory: fields are small, and the chunk is held beside the value. */
+    private static final int FIELD_CHUNK = 8 * 1024;
 
     private final QuotaCounter quota;
     private final TempFileSource tempFiles;
@@ -145,10 +148,12 @@ final class MultipartReader {
         List<FormField> fields = new ArrayList<>();
         while (items.hasNext()) {
             FileItemInput item = items.next();
-            String name = item.getFieldName();
+            // the library skips parts without a name at the top level; a nested part could lack one
+            String name = Objects.requireNonNullElse(item.getFieldName(), "");
             String fileName = item.getName();
             String partType = item.getContentType();
-            BodyPolicy.Storage storage = quota.policy().storage().choose(name, fileName, partType);
+            BodyPolicy.Storage storage = Objects.requireNonNull(
+                    quota.policy().storage().choose(name, fileName, partType), "storage strategy returned null");
             // not closed on failure: closing an item stream drains the part, and a part over a
             // quota may never end; each reader below reads its part to the end
             InputStream content = item.getInputStream();
@@ -164,7 +169,7 @@ final class MultipartReader {
     private Input readToMemory(InputStream content, String name, String fileName, String partType) throws IOException {
         String what = describe(name, fileName);
         ByteArrayOutputStream value = new ByteArrayOutputStream();
-        byte[] chunk = new byte[Math.min(CHUNK, 8192)];
+        byte[] chunk = new byte[FIELD_CHUNK];
         int read;
         while ((read = content.readNBytes(chunk, 0, chunk.length)) > 0) {
             quota.addRam(read, what);

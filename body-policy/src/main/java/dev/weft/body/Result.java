@@ -1,5 +1,6 @@
 package dev.weft.body;
 
+import dev.weft.api.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -42,6 +43,24 @@ public sealed interface Result<T> permits Result.Ok, Result.Failed {
         /** @return each error as {@code "field: message"}, in order */
         public List<String> messages() {
             return errors.stream().map(FieldError::describe).toList();
+        }
+
+        /**
+         * @return a 400 answer for a REST client listing every error, in order:
+         *     {@code {"errors":[{"field":"age","problem":"INVALID","message":"..."}]}}
+         */
+        public Response toJsonResponse() {
+            StringBuilder json = new StringBuilder("{\"errors\":[");
+            for (int i = 0; i < errors.size(); i++) {
+                FieldError error = errors.get(i);
+                json.append(i == 0 ? "{" : ",{");
+                Json.string(json.append("\"field\":"), error.field());
+                Json.string(json.append(",\"problem\":"), error.problem().name());
+                Json.string(json.append(",\"message\":"), error.message());
+                json.append('}');
+            }
+            return Response.bytes(400, "application/json",
+                    json.append("]}\n").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
         @SuppressWarnings("unchecked")

@@ -84,8 +84,13 @@ public final class TempDirectory implements AutoCloseable {
         Objects.requireNonNull(root, "root is null");
         Path absolute = root.toAbsolutePath().normalize();
         preparePrivateRoot(absolute);
-        int swept = sweepDeadRuns(absolute);
         Path run = Files.createDirectory(absolute.resolve(RUN_PREFIX + randomName()), ownerOnlyDirectory(absolute));
+        try {
+            checkOwnedAndPrivate(absolute, run);
+        } catch (IOException refused) {
+            Files.deleteIfExists(run);
+            throw refused;
+        }
         FileChannel channel = FileChannel.open(run.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE);
         FileLock lock;
@@ -99,6 +104,8 @@ public final class TempDirectory implements AutoCloseable {
             channel.close();
             throw new IOException("could not lock new temp run directory " + run);
         }
+        // swept after this run holds its lock, so the sweep can never take this run for dead
+        int swept = sweepDeadRuns(absolute);
         if (swept > 0) {
             LOG.info("deleted {} leftover temp run director{} of crashed servers in {}", swept,
                     swept == 1 ? "y" : "ies", absolute);
@@ -186,19 +193,27 @@ public final class TempDirectory implements AutoCloseable {
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("temp directory " + root + " exists and is not a directory");
         }
+    }
+
+    /**
+     * Refuses a root owned by someone else, comparing its owner with the owner of the run
+     * directory this process just created in it (no user-name lookup, which fails for a uid
+     * without a passwd entry), then closes it to other users.
+     */
+    private static void checkOwnedAndPrivate(Path root, Path ownRun) throws IOException {
         PosixFileAttributeView posix = Files.getFileAttributeView(root, PosixFileAttributeView.class,
                 LinkOption.NOFOLLOW_LINKS);
-        if (posix != null) {
-            UserPrincipal owner = posix.getOwner();
-            UserPrincipal me = root.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(System.getProperty("user.name"));
-            if (!owner.equals(me)) {
-                throw new IOException("temp directory " + root + " belongs to " + owner.getName()
-                        + ", not to " + me.getName() + "; choose another with --tmp-dir");
-            }
-            // tighten an existing directory: other users must not list or plant files
-            posix.setPermissions(PosixFilePermissions.fromString("rwx------"));
+        if (posix == null) {
+            return;
         }
+        UserPrincipal owner = posix.getOwner();
+        UserPrincipal me = Files.getOwner(ownRun, LinkOption.NOFOLLOW_LINKS);
+        if (!owner.equals(me)) {
+            throw new IOException("temp directory " + root + " belongs to " + owner.getName()
+                    + ", not to " + me.getName() + "; choose another with --tmp-dir");
+        }
+        // tighten an existing directory: other users must not list it or plant files in it
+        posix.setPermissions(PosixFilePermissions.fromString("rwx------"));
     }
 
     private static int sweepDeadRuns(Path root) throws IOException {

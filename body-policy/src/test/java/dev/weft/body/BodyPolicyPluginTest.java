@@ -11,7 +11,9 @@ import dev.weft.spi.WeftPlugin;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class BodyPolicyPluginTest {
     @Test
     void serviceLoaderFindsThePlugin() {

@@ -274,4 +274,34 @@ class FormParserTest {
         FormData data = parser.parseBody(Body.of(withPreamble), Multipart.CONTENT_TYPE, BodyPolicy.defaults(), resources);
         assertEquals("1", ((Input.InMemory) data.first("a")).text());
     }
+
+    @Test
+    void aCompleteBodyIsReadToItsEndBeforeItIsClosed() throws Exception {
+        // closing an unfinished request body may reset the peer's stream: a client that sent a
+        // well-formed form (and a short epilogue) must see its stream end normally
+        byte[] form = new Multipart().field("a", "1").build();
+        java.util.Deque<byte[]> chunks = new java.util.ArrayDeque<>(List.of(form, "epilogue\r\n".getBytes(StandardCharsets.US_ASCII)));
+        AtomicBoolean endReturned = new AtomicBoolean();
+        AtomicBoolean closedBeforeEnd = new AtomicBoolean();
+        Body body = new Body() {
+            @Override
+            public StreamContent next() {
+                byte[] chunk = chunks.poll();
+                if (chunk == null) {
+                    endReturned.set(true);
+                    return StreamContent.END;
+                }
+                return StreamContent.Data.of(chunk);
+            }
+
+            @Override
+            public void close() {
+                closedBeforeEnd.compareAndSet(false, !endReturned.get());
+            }
+        };
+        FormData data = parser.parseBody(body, Multipart.CONTENT_TYPE, BodyPolicy.defaults(), resources);
+        assertEquals("1", ((Input.InMemory) data.first("a")).text());
+        assertTrue(endReturned.get(), "the body was read to its end");
+        assertTrue(!closedBeforeEnd.get(), "closed only after its end");
+    }
 }

@@ -3,7 +3,9 @@ package dev.weft.body;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class JsonTest {
     private static String json(String value) {
         return Json.string(new StringBuilder(), value).toString();

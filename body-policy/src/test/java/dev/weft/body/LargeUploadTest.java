@@ -43,8 +43,8 @@ class LargeUploadTest {
         byte[] suffix = ("\r\n--" + Multipart.BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         long seed = 42;
         long[] maxLag = {0};
-        try (TempDirectory temp = TempDirectory.open(root.resolve("weft"));
-             ExchangeResources resources = new ExchangeResources()) {
+        ExchangeResources resources = new ExchangeResources();
+        try (TempDirectory temp = TempDirectory.open(root.resolve("weft"))) {
             int[] calls = {0};
             GeneratedBody body = new GeneratedBody(prefix, seed, ONE_GIB, suffix, produced -> {
                 if (++calls[0] % 16 == 0) {
@@ -71,6 +71,8 @@ class LargeUploadTest {
             assertTrue(maxLag[0] > 0, "the lag probe ran");
             resources.close();
             assertEquals(0, bytesOnDisk(temp.runDirectory()));
+        } finally {
+            resources.close();
         }
     }
 

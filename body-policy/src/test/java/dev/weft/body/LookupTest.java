@@ -37,7 +37,7 @@ class LookupTest {
             cookie("session", "s3cr3t"), cookie("name", "from-cookie")));
 
     private static List<String> messages(Result<?> result) {
-        return assertInstanceOf(Result.Failed.class, result).messages();
+        return ((Result.Failed<?>) assertInstanceOf(Result.Failed.class, result)).messages();
     }
 
     @SuppressWarnings("unchecked")
@@ -200,5 +200,32 @@ class LookupTest {
     @Test
     void failedResultNeedsAnError() {
         assertThrows(IllegalArgumentException.class, () -> new Result.Failed<String>(List.of()));
+    }
+
+    @Test
+    void lookInputReturnsTextOrFileValues() {
+        assertEquals("ada.png", value(Lookup.lookInput("avatar").run(FORM)).fileName());
+        assertEquals(1, value(Lookup.lookInput("page").run(FORM)).size(), "\"2\" is one byte");
+        assertEquals(List.of("nope: missing"), messages(Lookup.lookInput("nope").run(FORM)));
+    }
+
+    @Test
+    void succeedAlwaysSucceedsAndCombines() {
+        Lookup<String> withConstant = Lookup.combine(Lookup.succeed("fixed"), Lookup.look("page"), (a, b) -> a + b);
+        assertEquals("fixed2", value(withConstant.run(FORM)));
+    }
+
+    @Test
+    void failuresBecomeAJsonErrorResponseInOrder() {
+        Result<String> result = Lookup.combine(Lookup.look("a"), Lookup.lookRead("bad", Integer::parseInt),
+                (a, bad) -> a + bad).run(FORM);
+        dev.weft.api.Response response = ((Result.Failed<String>) result).toJsonResponse();
+        assertEquals(400, response.status());
+        assertEquals("application/json", response.headers().get("content-type"));
+        String body = java.nio.charset.StandardCharsets.UTF_8.decode(
+                ((dev.weft.api.Content.Bytes) response.content()).buffer().duplicate()).toString();
+        assertEquals("{\"errors\":[{\"field\":\"a\",\"problem\":\"MISSING\",\"message\":\"missing\"},"
+                + "{\"field\":\"bad\",\"problem\":\"INVALID\",\"message\":\"could not read \\\"x1\\\": "
+                + "For input string: \\\"x1\\\"\"}]}\n", body);
     }
 }

@@ -223,4 +223,34 @@ class QuotaTest {
         assertEquals(413, strict.handle(request).status());
         assertEquals(List.of(), tempFilesLeft());
     }
+
+    /** A body that declares a length (as a content-length header would) and must not be read. */
+    private static Body declaring(long length, boolean[] read) {
+        return new Body() {
+            @Override
+            public dev.weft.api.StreamContent next() {
+                read[0] = true;
+                return dev.weft.api.StreamContent.END;
+            }
+
+            @Override
+            public java.util.OptionalLong contentLength() {
+                return java.util.OptionalLong.of(length);
+            }
+        };
+    }
+
+    @Test
+    void declaredLengthOverTheQuotaIsRejectedBeforeReading() throws Exception {
+        BodyPolicy small = new BodyPolicy(null, 1_000, 10_000, 1_000, 10, BodyPolicy.StorageStrategy.FILES_TO_DISK);
+        boolean[] read = {false};
+        BodyQuotaException multipart = parseExpectingQuota(declaring(1L << 40, read), Multipart.CONTENT_TYPE, small);
+        assertEquals(Quota.MAX_BODY, multipart.quota());
+        assertEquals("request body exceeds maxBody (" + MultipartReader.maxBodyBytes(small)
+                + " bytes, set by --max-ram + --max-disk): declared content-length 1099511627776", multipart.getMessage());
+        BodyQuotaException urlencoded = parseExpectingQuota(declaring(1_001, read), "application/x-www-form-urlencoded", small);
+        assertEquals(Quota.MAX_RAM, urlencoded.quota());
+        assertTrue(!read[0], "the body was never read");
+        assertEquals(List.of(), tempFilesLeft());
+    }
 }

@@ -36,8 +36,9 @@ class TempDirectoryTest {
     void tightensAnExistingRootThatOthersCouldRead() throws IOException {
         Path root = Files.createDirectory(parent.resolve("open"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
-        try (TempDirectory ignored = TempDirectory.open(root)) {
+        try (TempDirectory temp = TempDirectory.open(root)) {
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+            assertEquals(root, temp.root());
         }
     }
 
@@ -107,6 +108,21 @@ class TempDirectoryTest {
             assertTrue(Files.exists(liveFile), "a live server's files are left alone");
         } finally {
             live.close();
+        }
+    }
+
+    @Test
+    void refusesARootOwnedBySomeoneElse() throws IOException {
+        Path root = Files.createDirectory(parent.resolve("theirs"));
+        try {
+            Files.setAttribute(root, "unix:uid", 65_534); // nobody; only root may give a directory away
+        } catch (IOException | UnsupportedOperationException notPermitted) {
+            org.junit.jupiter.api.Assumptions.abort("cannot change a directory's owner here: " + notPermitted);
+        }
+        IOException error = assertThrows(IOException.class, () -> TempDirectory.open(root));
+        assertTrue(error.getMessage().contains("belongs to"), error.getMessage());
+        try (var left = Files.list(root)) {
+            assertEquals(0, left.count(), "the probe run directory is removed again");
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.weft.http2;
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
+import dev.weft.api.ProgressListener;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
@@ -36,6 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Http2Session implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Http2Session.class);
+    /**
+     * Output queued in the transport up to which file regions keep being queued. Past the
+     * transport's high watermark on purpose: a queued region costs no heap (the transport reads it
+     * from the file as the socket drains), and a deeper queue moves a large file in far fewer
+     * loop passes than the watermark's 64 KiB would.
+     */
+    private static final long FILE_QUEUE_BYTES = 1 << 20;
     /** After our last frame, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
 
@@ -48,6 +56,16 @@ final class Http2Session implements ConnectionHandler {
     /** Loop: file regions still open. */
     private final Set<FileSource> files = new HashSet<>();
     private final Cancellable prefaceTimer;
+    /** Loop: when the current unfinished frame or header block stopped making progress, or 0. */
+    private long stalledSinceNanos;
+    /** Loop: {@link ServerConnection#inputProgress()} when {@link #stalledSinceNanos} was set. */
+    private long stalledProgress = -1;
+    /** Loop: the pending stall check, or null. */
+    private Cancellable stallTimer;
+    /** Whether this connection already logged a refused stream. */
+    private boolean refusalLogged;
+    /** Whether a flush task is queued on the loop. */
+    private boolean flushQueued;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -57,7 +75,7 @@ final class Http2Session implements ConnectionHandler {
         this.context = context;
         this.settings = settings;
         this.core = new ServerConnection(settings);
-        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.prefaceTimeout());
+        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.slowPeerTimeout());
     }
 
     @Override
@@ -65,7 +83,71 @@ final class Http2Session implements ConnectionHandler {
         if (closing) {
             return;
         }
-        core.receive(data);
+        guarded(() -> {
+            core.receive(data);
+            watchStalledInput();
+            handleEvents();
+            flush();
+        });
+    }
+
+    /**
+     * Runs loop work so that a bug of ours ends this connection cleanly (GOAWAY INTERNAL_ERROR,
+     * handlers stopped) instead of escaping into the transport's loop.
+     */
+    private void guarded(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException bug) {
+            LOG.error("h2 connection {}: internal error, closing the connection", connection.id(), bug);
+            try {
+                core.goAway(ErrorCode.INTERNAL_ERROR, "internal error");
+                flush();
+            } catch (RuntimeException ignored) {
+                // already failing; the close below is what matters
+            }
+            abortAll(new IOException("internal error in the h2 session", bug));
+            closing = true;
+            connection.close();
+        }
+    }
+
+    /**
+     * Slowloris: a frame or a header block (HEADERS + CONTINUATION) dribbled an octet at a time
+     * keeps the idle timer quiet forever, so once started it must finish within
+     * {@link Http2Settings#slowPeerTimeout()}.
+     */
+    private void watchStalledInput() {
+        if (!core.isInputIncomplete()) {
+            stalledSinceNanos = 0;
+            return;
+        }
+        long progress = core.inputProgress();
+        if (stalledSinceNanos != 0 && progress == stalledProgress) {
+            return; // still the same unfinished frame or block; the timer is running
+        }
+        stalledSinceNanos = System.nanoTime();
+        stalledProgress = progress;
+        if (stallTimer == null) {
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput), settings.slowPeerTimeout());
+        }
+    }
+
+    private void checkStalledInput() {
+        stallTimer = null;
+        if (stalledSinceNanos == 0 || closing || closed) {
+            return;
+        }
+        long timeout = settings.slowPeerTimeout().toNanos();
+        long waited = System.nanoTime() - stalledSinceNanos;
+        if (waited < timeout) {
+            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput),
+                    Duration.ofNanos(timeout - waited));
+            return;
+        }
+        LOG.info("h2 connection {} from {}: frame or header block unfinished after {}, closing", connection.id(),
+                connection.remoteAddress(), settings.slowPeerTimeout());
+        core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "frame or header block too slow");
         handleEvents();
         flush();
     }
@@ -119,6 +201,13 @@ final class Http2Session implements ConnectionHandler {
                     abortAll(new IOException("h2 connection error " + failed.code() + ": " + failed.reason()));
                     closeAfterFlush();
                 }
+                case Http2Event.StreamRefused refused -> {
+                    if (!refusalLogged) {
+                        refusalLogged = true; // once per connection: a busy client refuses many
+                        LOG.info("h2 connection {} from {}: {} streams open, refusing new ones (MAX_CONCURRENT_STREAMS)",
+                                connection.id(), connection.remoteAddress(), refused.limit());
+                    }
+                }
                 case Http2Event.Http1Detected http1 -> answerHttp1();
             }
         }
@@ -127,7 +216,7 @@ final class Http2Session implements ConnectionHandler {
     private void startExchange(Http2Event.RequestStarted started) {
         int streamId = started.streamId();
         RequestBody body = started.endStream() ? null
-                : new RequestBody(started.head().contentLength(), octets -> credit(streamId, octets));
+                : new RequestBody(started.head().contentLength(), new CreditBatch(streamId)::consumed);
         BasicRequest request = BasicRequest.builder()
                 .method(started.head().method())
                 .target(started.head().target())
@@ -152,25 +241,47 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    /** Any thread: request data was consumed or discarded; credit the peer on the loop. */
-    private void credit(int streamId, int octets) {
-        if (octets <= 0) {
-            return;
+    /**
+     * Request data of one stream consumed (or discarded) by its handler, to be credited to the
+     * peer on the loop. Credits that pile up while a hand-over is on its way ride along with it,
+     * so a fast reader costs one loop task per batch, not one per DATA frame.
+     *
+     * <p>Threading: {@link #consumed} from any thread; {@code pending} is atomic.
+     */
+    private final class CreditBatch {
+        private final int streamId;
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+
+        CreditBatch(int streamId) {
+            this.streamId = streamId;
         }
-        if (connection.eventLoop().inEventLoop()) {
-            core.dataConsumed(streamId, octets);
-            return; // the caller flushes
+
+        void consumed(int octets) {
+            if (octets <= 0) {
+                return;
+            }
+            if (connection.eventLoop().inEventLoop()) {
+                core.dataConsumed(streamId, octets);
+                return; // the loop code that discarded the data flushes
+            }
+            if (pending.getAndAdd(octets) != 0) {
+                return; // a hand-over is already on its way and will take these too
+            }
+            try {
+                connection.eventLoop().execute(() -> guarded(() -> {
+                    core.dataConsumed(streamId, pending.getAndSet(0));
+                    flushSoon();
+                }));
+            } catch (RejectedExecutionException e) {
+                // the loop has stopped, and with it the connection: there is nobody left to credit
+            }
         }
-        connection.eventLoop().execute(() -> {
-            core.dataConsumed(streamId, octets);
-            flush();
-        });
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
         try {
-            connection.eventLoop().execute(() -> accept(exchange, piece, done));
+            connection.eventLoop().execute(() -> guarded(() -> accept(exchange, piece, done)));
         } catch (RejectedExecutionException e) {
             if (piece instanceof Outbound.File file) {
                 file.source().closeNow();
@@ -193,7 +304,22 @@ final class Http2Session implements ConnectionHandler {
         exchange.pending = piece;
         exchange.pendingDone = done;
         pump(exchange);
-        flush();
+        flushSoon();
+    }
+
+    /**
+     * Flushes after the tasks already queued on the loop: the responses of many handlers that
+     * finish together leave in one gathering write instead of one write each.
+     */
+    private void flushSoon() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        connection.eventLoop().execute(() -> guarded(() -> {
+            flushQueued = false;
+            flush();
+        }));
     }
 
     /** Sends as much of the exchange's pending piece as windows and the transport allow. */
@@ -204,7 +330,15 @@ final class Http2Session implements ConnectionHandler {
         }
         int id = exchange.streamId;
         switch (piece) {
-            case Outbound.HeaderBlock block -> completePending(exchange, core.sendHeaders(id, block.fields(), block.endStream()));
+            case Outbound.HeaderBlock block -> {
+                boolean sent = core.sendHeaders(id, block.fields(), block.endStream());
+                if (sent && block.then() != null) {
+                    exchange.pending = block.then();
+                    pump(exchange);
+                } else {
+                    completePending(exchange, sent);
+                }
+            }
             case Outbound.Reset reset -> {
                 core.resetStream(id, reset.code());
                 completePending(exchange, true);
@@ -240,23 +374,32 @@ final class Http2Session implements ConnectionHandler {
                 while (true) {
                     if (!core.canSend(id)) {
                         source.finishQueuing();
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
                         completePending(exchange, false);
                         return;
                     }
                     int window = core.sendWindow(id);
-                    if (window == 0 || !connection.isWritable()) {
-                        return;
+                    if (window == 0 || connection.pendingOutputBytes() >= FILE_QUEUE_BYTES) {
+                        return; // resumed by WindowOpened or onWritabilityChanged
                     }
                     int take = (int) Math.min(Math.min(window, core.peerMaxFrameSize()), source.remaining);
                     boolean last = take == source.remaining;
                     core.sendDataHeader(id, take, last);
                     drainCore();
-                    connection.writeFile(source.channel, source.position, take, source.regionListener());
+                    ProgressListener region = source.regionListener();
+                    connection.writeFile(source.channel, source.position, take, progress -> {
+                        region.onProgress(progress);
+                        if (source.isClosed()) {
+                            files.remove(source);
+                        }
+                    });
                     source.position += take;
                     source.remaining -= take;
                     if (last) {
+                        // Stays in files until its last region is sent: a close before then closes it.
                         source.finishQueuing();
-                        files.remove(source);
                         completePending(exchange, true);
                         return;
                     }
@@ -269,6 +412,13 @@ final class Http2Session implements ConnectionHandler {
         CompletableFuture<Void> done = exchange.pendingDone;
         exchange.pending = null;
         exchange.pendingDone = null;
+        if (sent && !core.canSend(exchange.streamId)) {
+            // The response ended (END_STREAM or our reset): the exchange is over for the loop, so
+            // the handler thread need not hop back here when it finishes.
+            exchanges.remove(exchange.streamId);
+            exchange.markEndedOnLoop();
+            closeIfDone();
+        }
         if (done == null) {
             return;
         }
@@ -288,20 +438,20 @@ final class Http2Session implements ConnectionHandler {
     /** Handler thread, at the very end of its exchange. */
     void exchangeFinished(StreamExchange exchange) {
         try {
-            connection.eventLoop().execute(() -> {
+            connection.eventLoop().execute(() -> guarded(() -> {
                 if (exchanges.get(exchange.streamId) == exchange) {
                     exchanges.remove(exchange.streamId);
                 }
                 if (core.canSend(exchange.streamId)) {
                     // The handler ended without finishing its response (it was interrupted).
                     core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
-                } else if (core.activeStreams() > 0 && exchange.body != null && !exchange.body.isEnded()) {
-                    // §8.1: the response is complete while the request is not; stop the upload.
-                    core.resetStream(exchange.streamId, ErrorCode.NO_ERROR);
                 }
+                // A request still uploading after its response is complete is drained, not reset
+                // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
+                // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
                 flush();
                 closeIfDone();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
@@ -311,7 +461,9 @@ final class Http2Session implements ConnectionHandler {
         Outbound pending = exchange.pending;
         if (pending instanceof Outbound.File file) {
             file.source().finishQueuing();
-            files.remove(file.source());
+            if (file.source().isClosed()) {
+                files.remove(file.source());
+            }
         }
         exchange.abort(cause);
     }
@@ -378,7 +530,7 @@ final class Http2Session implements ConnectionHandler {
     private void prefaceTimedOut() {
         if (!core.isEstablished() && !closing && !closed) {
             LOG.info("h2 connection {} from {}: no preface and SETTINGS within {}, closing", connection.id(),
-                    connection.remoteAddress(), settings.prefaceTimeout());
+                    connection.remoteAddress(), settings.slowPeerTimeout());
             connection.close();
         }
     }
@@ -392,17 +544,35 @@ final class Http2Session implements ConnectionHandler {
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
-            pumpAll();
-            flush();
+            guarded(() -> {
+                pumpAll();
+                flush();
+            });
         }
     }
 
+    /**
+     * Nothing moved either way for the transport's idle timeout. The connection stays only if a
+     * handler is busy computing (its request complete, nothing waiting to be sent); streams that
+     * wait on the peer (for request data, or for window to send) do not keep it: that is a
+     * slowloris or a peer that stopped reading.
+     */
     @Override
     public void onIdleTimeout(Connection idle) {
-        if (exchanges.isEmpty()) {
+        guarded(() -> {
+            boolean handlerBusy = exchanges.values().stream()
+                    .anyMatch(e -> (e.body == null || e.body.isEnded()) && e.pending == null);
+            if (handlerBusy) {
+                return;
+            }
+            if (!exchanges.isEmpty()) {
+                LOG.info("h2 connection {} from {}: idle with {} streams waiting on the peer, closing", connection.id(),
+                        connection.remoteAddress(), exchanges.size());
+            }
             core.goAway(ErrorCode.NO_ERROR, "idle");
+            abortAll(new IOException("connection idle, closed"));
             closeAfterFlush();
-        }
+        });
     }
 
     @Override
@@ -416,7 +586,7 @@ final class Http2Session implements ConnectionHandler {
             connection.eventLoop().schedule(() -> {
                 abortAll(new IOException("server shut down before the stream finished"));
                 closeAfterFlush();
-            }, settings.shutdownDeadline());
+            }, context.shutdownGrace());
         }
     }
 
@@ -424,6 +594,9 @@ final class Http2Session implements ConnectionHandler {
     public void onClosed(Throwable cause) {
         closed = true;
         prefaceTimer.cancel();
+        if (stallTimer != null) {
+            stallTimer.cancel();
+        }
         abortAll(new IOException("connection closed", cause));
         for (FileSource file : files) {
             file.closeNow();

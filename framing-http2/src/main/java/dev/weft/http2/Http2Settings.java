@@ -21,13 +21,12 @@ import java.util.Objects;
  * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE; default 16 KiB, counted with 32 octets
  *     of overhead per field; larger request headers get 431
  * @param limits the defences against hostile peers (issue 8)
- * @param prefaceTimeout a connection that has not sent its preface and SETTINGS by then is closed
- *     (slowloris); default 10 s
- * @param shutdownDeadline on graceful shutdown, how long streams in flight may still run before the
- *     connection is closed anyway; default 10 s (the transport's own deadline may be shorter)
+ * @param slowPeerTimeout a connection that has not sent its preface and SETTINGS within this, or
+ *     that leaves a frame or a header block (HEADERS without END_HEADERS) unfinished for this
+ *     long, is closed (slowloris: dribbled octets keep the idle timer from firing); default 10 s
  */
 public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int connectionWindowSize, int maxFrameSize,
-                            int maxHeaderListSize, Limits limits, Duration prefaceTimeout, Duration shutdownDeadline) {
+                            int maxHeaderListSize, Limits limits, Duration slowPeerTimeout) {
 
     /** Default SETTINGS_MAX_CONCURRENT_STREAMS. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
@@ -43,8 +42,7 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     /** @throws IllegalArgumentException for values the RFC or this implementation cannot work with */
     public Http2Settings {
         Objects.requireNonNull(limits, "limits is null");
-        Objects.requireNonNull(prefaceTimeout, "prefaceTimeout is null");
-        Objects.requireNonNull(shutdownDeadline, "shutdownDeadline is null");
+        Objects.requireNonNull(slowPeerTimeout, "slowPeerTimeout is null");
         if (maxConcurrentStreams < 1) {
             throw new IllegalArgumentException("maxConcurrentStreams must be >= 1: " + maxConcurrentStreams);
         }
@@ -63,38 +61,37 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     /** @return the documented defaults */
     public static Http2Settings defaults() {
         return new Http2Settings(DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_CONNECTION_WINDOW_SIZE,
-                FrameReader.MIN_MAX_FRAME_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE, Limits.defaults(), Duration.ofSeconds(10),
-                Duration.ofSeconds(10));
+                FrameReader.MIN_MAX_FRAME_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE, Limits.defaults(), Duration.ofSeconds(10));
     }
 
     /** @return these settings with another stream cap */
     public Http2Settings withMaxConcurrentStreams(int value) {
         return new Http2Settings(value, initialWindowSize, connectionWindowSize, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout);
     }
 
     /** @return these settings with other receive windows */
     public Http2Settings withWindows(int stream, int connection) {
         return new Http2Settings(maxConcurrentStreams, stream, connection, maxFrameSize, maxHeaderListSize, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout);
     }
 
     /** @return these settings with another header list cap */
     public Http2Settings withMaxHeaderListSize(int value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize, value, limits,
-                prefaceTimeout, shutdownDeadline);
+                slowPeerTimeout);
     }
 
     /** @return these settings with other limits */
     public Http2Settings withLimits(Limits value) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, value, prefaceTimeout, shutdownDeadline);
+                maxHeaderListSize, value, slowPeerTimeout);
     }
 
-    /** @return these settings with other timeouts */
-    public Http2Settings withTimeouts(Duration preface, Duration shutdown) {
+    /** @return these settings with another slow-peer timeout */
+    public Http2Settings withSlowPeerTimeout(Duration timeout) {
         return new Http2Settings(maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, limits, preface, shutdown);
+                maxHeaderListSize, limits, timeout);
     }
 
     /**
@@ -125,6 +122,11 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
         /** @return the documented defaults */
         public static Limits defaults() {
             return new Limits(200, 64, 64 << 10, 1_000, 100);
+        }
+
+        /** @return these limits with another reset budget */
+        public Limits withResetBudget(int value) {
+            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames);
         }
     }
 }

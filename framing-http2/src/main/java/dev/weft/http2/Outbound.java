@@ -14,8 +14,14 @@ import java.util.List;
  */
 sealed interface Outbound {
 
-    /** A header block (response headers or trailers). */
-    record HeaderBlock(List<HeaderField> fields, boolean endStream) implements Outbound {
+    /**
+     * A header block (response headers or trailers), optionally followed at once by {@code then}
+     * (the in-memory content of a response), saving the handler thread a second hand-over.
+     */
+    record HeaderBlock(List<HeaderField> fields, boolean endStream, Outbound then) implements Outbound {
+        HeaderBlock(List<HeaderField> fields, boolean endStream) {
+            this(fields, endStream, null);
+        }
     }
 
     /** Data from memory; {@code data} is advanced by the loop as frames go out. */

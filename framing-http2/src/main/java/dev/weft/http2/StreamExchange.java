@@ -53,6 +53,8 @@ final class StreamExchange implements Runnable {
     private boolean aborted;
     /** Handler thread only. */
     private boolean headersSent;
+    /** Written on the loop, read by the handler thread when it finishes. */
+    private volatile boolean endedOnLoop;
 
     /** Loop: the piece being sent and its completion. */
     Outbound pending;
@@ -97,7 +99,7 @@ final class StreamExchange implements Runnable {
             } catch (Throwable failure) {
                 if (!isAborted()) {
                     LOG.warn("h2 stream {}: sending the response failed", streamId, failure);
-                    resetQuietly(headersSent ? ErrorCode.INTERNAL_ERROR : ErrorCode.INTERNAL_ERROR);
+                    sendErrorOrReset();
                 }
             }
         } finally {
@@ -114,18 +116,28 @@ final class StreamExchange implements Runnable {
         if (body != null) {
             body.close();
         }
-        session.exchangeFinished(this);
+        if (!endedOnLoop) {
+            session.exchangeFinished(this);
+        }
+    }
+
+    /** Loop: the response ended and the loop forgot this exchange. */
+    void markEndedOnLoop() {
+        endedOnLoop = true;
     }
 
     /** Loop: the stream was reset or the connection closed; stop the handler. */
     void abort(IOException cause) {
-        Thread running;
         synchronized (this) {
             if (aborted) {
                 return;
             }
             aborted = true;
-            running = thread;
+            if (thread != null) {
+                // Under the lock: the handler thread clears `thread` under it when it finishes, so
+                // a pooled thread can never receive an interrupt meant for an exchange it left.
+                thread.interrupt();
+            }
         }
         if (body != null) {
             body.fail(cause);
@@ -135,9 +147,6 @@ final class StreamExchange implements Runnable {
             pendingDone = null;
             pending = null;
             done.completeExceptionally(cause);
-        }
-        if (running != null) {
-            running.interrupt();
         }
         request.resources().close();
     }
@@ -161,9 +170,11 @@ final class StreamExchange implements Runnable {
             case Content.None none -> throw new AssertionError("handled above");
             case Content.Bytes bytes -> {
                 ByteBuffer data = bytes.buffer().duplicate();
-                sendHeaders(fields, !data.hasRemaining());
                 if (data.hasRemaining()) {
-                    submit(new Outbound.Data(data, true));
+                    headersSent = true; // from here on a failure can only reset the stream
+                    submit(new Outbound.HeaderBlock(fields, false, new Outbound.Data(data, true)));
+                } else {
+                    sendHeaders(fields, true);
                 }
             }
             case Content.FileRegion region -> sendFile(fields, region);
@@ -228,6 +239,19 @@ final class StreamExchange implements Runnable {
         headersSent = true;
     }
 
+    /** A 500 if no header went out yet (a missing file, say), else RST_STREAM INTERNAL_ERROR. */
+    private void sendErrorOrReset() {
+        if (!headersSent) {
+            try {
+                send(Response.text(500, "internal server error\n"));
+                return;
+            } catch (IOException | RuntimeException e) {
+                // fall through to the reset
+            }
+        }
+        resetQuietly(ErrorCode.INTERNAL_ERROR);
+    }
+
     private void resetQuietly(ErrorCode code) {
         try {
             submit(new Outbound.Reset(code));
@@ -255,12 +279,7 @@ final class StreamExchange implements Runnable {
         Headers headers = response.headers();
         List<HeaderField> fields = new ArrayList<>(headers.size() + 2);
         fields.add(new HeaderField(":status", Integer.toString(response.status())));
-        for (int i = 0; i < headers.size(); i++) {
-            String name = headers.name(i);
-            if (!CONNECTION_SPECIFIC.contains(name) && !name.startsWith(":")) {
-                fields.add(new HeaderField(name, headers.value(i)));
-            }
-        }
+        addSendable(headers, fields);
         int status = response.status();
         if (!headers.contains("content-length") && status != 204 && status != 304
                 && response.content().length().isPresent()) {
@@ -269,14 +288,48 @@ final class StreamExchange implements Runnable {
         return fields;
     }
 
-    private static List<HeaderField> trailerFields(Headers trailers) {
+    private List<HeaderField> trailerFields(Headers trailers) {
         List<HeaderField> fields = new ArrayList<>(trailers.size());
-        for (int i = 0; i < trailers.size(); i++) {
-            String name = trailers.name(i);
-            if (!CONNECTION_SPECIFIC.contains(name) && !name.startsWith(":")) {
-                fields.add(new HeaderField(name, trailers.value(i)));
+        addSendable(trailers, fields);
+        return fields;
+    }
+
+    /**
+     * Copies the fields an HTTP/2 peer accepts (RFC 9113 §8.2): a handler's connection-specific
+     * fields, pseudo-headers, or names and values with forbidden characters would make the whole
+     * response malformed, so they are dropped with a warning instead.
+     */
+    private void addSendable(Headers headers, List<HeaderField> fields) {
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            String value = headers.value(i);
+            if (CONNECTION_SPECIFIC.contains(name)) {
+                continue; // meaningful only to HTTP/1.1; silently not applicable here
+            }
+            if (!isSendable(name, value)) {
+                LOG.warn("h2 stream {}: dropped response field {} with characters HTTP/2 forbids", streamId, name);
+                continue;
+            }
+            fields.add(new HeaderField(name, value));
+        }
+    }
+
+    private static boolean isSendable(String name, String value) {
+        if (name.isEmpty() || name.charAt(0) == ':') {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || (c >= 'A' && c <= 'Z')) {
+                return false;
             }
         }
-        return fields;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0 || c == '\r' || c == '\n' || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
     }
 }

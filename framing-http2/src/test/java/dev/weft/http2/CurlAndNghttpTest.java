@@ -6,25 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weft.testing.ExternalTool;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Real command-line clients against the demo routes: curl, nghttp and h2load. */
+@ParameterizedClass
+@ValueSource(strings = {"nio", "epoll"})
 @Timeout(120)
 class CurlAndNghttpTest {
+    /** The transport of this invocation; {@link #start} gets it too. */
+    @Parameter
+    String transport;
+
     @TempDir
     static Path root;
     static TestServer server;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = new TestServer(root.toRealPath());
+    @BeforeParameterizedClassInvocation
+    static void start(String transport) throws Exception {
+        server = new TestServer(transport, root.toRealPath());
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         server.close();
     }

@@ -6,8 +6,10 @@ import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.api.StreamContent;
 import dev.weft.spi.ProtocolContext;
+import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.transport.epoll.EpollTransport;
 import dev.weft.transport.nio.NioTransport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +25,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on the NIO transport,
- * on a free loopback port.
+ * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on a free loopback
+ * port, on the transport a suite names ({@code nio} or {@code epoll}: the suites run on both).
  */
 final class TestServer implements AutoCloseable {
     final Path root;
@@ -34,16 +36,24 @@ final class TestServer implements AutoCloseable {
     volatile CountDownLatch arrivals = new CountDownLatch(0);
     /** Opened by tests to release the requests waiting in {@code /wait/...}. */
     volatile CountDownLatch release = new CountDownLatch(0);
+    /** How often the source of {@code /counted} was pulled. */
+    final java.util.concurrent.atomic.AtomicInteger pulls = new java.util.concurrent.atomic.AtomicInteger();
+    /** Counted down when a handler of {@code /hang} has started. */
+    final CountDownLatch hangStarted = new CountDownLatch(1);
     /** Counted down when a handler of {@code /hang} is interrupted. */
     final CountDownLatch hangInterrupted = new CountDownLatch(1);
     /** Counted down when the exchange resources of {@code /hang} are closed. */
     final CountDownLatch hangResourcesClosed = new CountDownLatch(1);
 
-    TestServer(Path root) throws IOException {
-        this(root, Http2Settings.defaults());
+    TestServer(String transport, Path root) throws IOException {
+        this(transport, root, Http2Settings.defaults());
     }
 
-    TestServer(Path root, Http2Settings settings) throws IOException {
+    TestServer(String transport, Path root, Http2Settings settings) throws IOException {
+        this(transport, root, settings, TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    TestServer(String transport, Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
         this.root = root;
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
@@ -72,6 +82,7 @@ final class TestServer implements AutoCloseable {
                 })
                 .get("/hang", request -> {
                     request.resources().register(hangResourcesClosed::countDown);
+                    hangStarted.countDown();
                     try {
                         Thread.sleep(Duration.ofMinutes(5));
                         return Response.ok("woke up");
@@ -80,12 +91,44 @@ final class TestServer implements AutoCloseable {
                         throw e;
                     }
                 })
+                .get("/vanished", request -> new Response(200, Headers.empty(),
+                        new dev.weft.api.Content.FileRegion(root.resolve("no-such-file"), 0, 10, dev.weft.api.ProgressListener.NONE)))
+                .get("/counted", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    @Override
+                    public StreamContent next() {
+                        return pulls.incrementAndGet() > 1000 ? StreamContent.END : StreamContent.Data.of(new byte[1024]);
+                    }
+                }))
+                .get("/breaks-midway", request -> Response.streamed(200, Headers.empty(), new Body() {
+                    private boolean first = true;
+
+                    @Override
+                    public StreamContent next() throws IOException {
+                        if (first) {
+                            first = false;
+                            return StreamContent.Data.of(new byte[] {'o', 'k'});
+                        }
+                        throw new IOException("source failed for a test");
+                    }
+                }))
+                .get("/odd-headers", request -> Response.ok("odd").withHeader("connection", "close")
+                        .withHeader("x-split", "a\r\nb").withHeader("x-good", "yes"))
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol protocol = new Http2Protocol(settings);
-        server = new NioTransport().start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1),
+        server = transport(transport).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+                        .withIdleTimeout(idleTimeout),
                 connection -> protocol.open(connection, ProtocolContext.of(router)));
+    }
+
+    /** The transport named {@code name}; an unavailable one fails its {@code start} with the reason. */
+    static Transport transport(String name) {
+        return switch (name) {
+            case "nio" -> new NioTransport();
+            case "epoll" -> new EpollTransport();
+            default -> throw new IllegalArgumentException("no transport named " + name);
+        };
     }
 
     int port() {

@@ -34,6 +34,18 @@ public final class FrameCodec {
         return out.flip();
     }
 
+    /**
+     * Encodes only the header, for a gathering write of header and payload without copying
+     * the payload.
+     *
+     * @return the 4 header bytes, ready to read
+     */
+    public static ByteBuffer encodeHeader(Frame frame) {
+        ByteBuffer out = ByteBuffer.allocate(HEADER_LENGTH);
+        writeHeader(out, frame.type().code(), frame.flags(), frame.payload().length);
+        return out.flip();
+    }
+
     /** @return {@link #encode(Frame, int)} with the 24-bit limit only */
     public static ByteBuffer encode(Frame frame) {
         return encode(frame, MAX_ENCODABLE_LENGTH);

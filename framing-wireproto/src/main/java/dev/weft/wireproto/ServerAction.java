@@ -57,12 +57,22 @@ public sealed interface ServerAction {
     }
 
     /**
-     * The peer broke the protocol: the preceding {@link SendFrames} carries the error-response
-     * frame; send it, stop reading, cancel running commands, close.
+     * The peer broke the protocol and every answer owed is out: the preceding
+     * {@link SendFrames} carries the error-response frame; send it, stop reading, close.
      *
      * @param message what was wrong
      */
     record ProtocolError(String message) implements ServerAction {
+    }
+
+    /**
+     * The peer broke the protocol while started commands still owe answers: stop reading, fail
+     * the data of the command being received, let the started commands finish; their answers
+     * are followed by the error frame and {@link ProtocolError}.
+     *
+     * @param message what was wrong
+     */
+    record StopReading(String message) implements ServerAction {
     }
 
     /** Input has ended and every command is answered: finish the output and close. */

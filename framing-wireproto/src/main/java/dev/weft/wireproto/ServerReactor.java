@@ -19,8 +19,9 @@ import java.util.Objects;
  * a command-name frame; {@link State#RECEIVING_ARGUMENTS} only argument frames with a header;
  * {@link State#RECEIVING_ARGUMENT_CONTINUATION} only the rest of a value that spans frames;
  * {@link State#RECEIVING_DATA} only command-data frames; {@link State#FAILED} ignores all.
- * Anything else is a protocol error: an error-response frame with the protocol flag, then
- * {@link ServerAction.ProtocolError}.
+ * Anything else is a protocol error: reading stops ({@link ServerAction.StopReading} while
+ * started commands still owe answers), those answers go out, then an error-response frame with
+ * the protocol flag and {@link ServerAction.ProtocolError}.
  *
  * <p><b>Commands</b> run as soon as their arguments are complete; their data streams after
  * them as {@link ServerAction.CommandData}, so nothing buffers a whole upload. Answers must
@@ -40,6 +41,8 @@ import java.util.Objects;
  * answers of those pipelined behind it (the carrier runs them one at a time).
  */
 public final class ServerReactor {
+    /** Empty continuation frames accepted in a row; honest encoders send none. */
+    static final int MAX_EMPTY_FRAMES_IN_ROW = 64;
 
     /** Where the reactor is in reading the peer's frames. */
     public enum State {
@@ -80,9 +83,19 @@ public final class ServerReactor {
     private String continuedArgumentName;
     private byte[] continuedArgumentValue;
     private int continuedArgumentFilled;
+    /**
+     * Empty continuation frames (argument or command data) in a row. They carry nothing, so a
+     * peer sending them forever keeps a command open at no cost to itself: the empty-frames
+     * flood (as CVE-2019-9518 for HTTP/2). Capped at {@link #MAX_EMPTY_FRAMES_IN_ROW}.
+     */
+    private int emptyFramesInRow;
 
     // Commands started and not yet answered, oldest first.
     private final Deque<PendingCommand> pending = new ArrayDeque<>();
+    // A protocol error waiting for the answers of commands started before it; null if none.
+    private String pendingFailure;
+    // The error frame went out: nothing more is sent.
+    private boolean closed;
     // Frames held for a half-duplex carrier until end of input.
     private final List<Frame> deferred = new ArrayList<>();
     private long deferredBytes;
@@ -198,6 +211,21 @@ public final class ServerReactor {
     }
 
     /**
+     * The carrier's clock says the peer has gone quiet. Inside a command (a name, arguments or
+     * data still owed) that is a protocol error: a command that never ends must not hold the
+     * connection. Between commands nothing happens here; the carrier decides.
+     *
+     * @return the actions: a protocol error, or {@link ServerAction#NOOP}
+     */
+    public List<ServerAction> onInputTimeout() {
+        return switch (state) {
+            case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA ->
+                    fail("timed out inside command '" + activeName + "' (" + describe(state) + ")");
+            case IDLE, FAILED -> List.of(ServerAction.NOOP);
+        };
+    }
+
+    /**
      * A chunk of the oldest pending command's successful answer.
      *
      * @param commandId must be the oldest pending command
@@ -219,7 +247,9 @@ public final class ServerReactor {
         while (data.hasRemaining()) {
             if (command.tailFilled == frameLength) {
                 // More data follows a full tail, so the tail is not the last frame.
-                frames.add(new Frame(FrameType.BYTES_RESPONSE, FrameFlags.BYTES_CONTINUATION, command.tail.clone()));
+                // The full tail becomes the frame's payload (no copy); a fresh tail takes over.
+                frames.add(new Frame(FrameType.BYTES_RESPONSE, FrameFlags.BYTES_CONTINUATION, command.tail));
+                command.tail = new byte[frameLength];
                 command.tailFilled = 0;
             }
             int take = Math.min(frameLength - command.tailFilled, data.remaining());
@@ -371,6 +401,7 @@ public final class ServerReactor {
             throw new WireprotoException("argument '" + continuedArgumentName + "' continues past its declared "
                     + continuedArgumentValue.length + " bytes");
         }
+        countEmptyFrame(payload.length);
         if (!continuation && payload.length < missing) {
             throw new WireprotoException("malformed argument frame: partial argument value for '" + continuedArgumentName
                     + "' (" + (continuedArgumentFilled + payload.length) + " of " + continuedArgumentValue.length + " bytes)");
@@ -403,10 +434,19 @@ public final class ServerReactor {
             state = State.IDLE;
             return List.of(new ServerAction.CommandData(commandId, ByteBuffer.wrap(frame.payload()), true));
         }
+        countEmptyFrame(frame.payload().length);
         if (frame.payload().length == 0) {
             return List.of(ServerAction.WANT_FRAME);
         }
         return List.of(new ServerAction.CommandData(commandId, ByteBuffer.wrap(frame.payload()), false));
+    }
+
+    private void countEmptyFrame(int payloadLength) throws WireprotoException {
+        if (payloadLength > 0) {
+            emptyFramesInRow = 0;
+        } else if (++emptyFramesInRow > MAX_EMPTY_FRAMES_IN_ROW) {
+            throw new WireprotoException("more than " + MAX_EMPTY_FRAMES_IN_ROW + " empty continuation frames in a row");
+        }
     }
 
     private List<ServerAction> startCommand() {
@@ -452,7 +492,7 @@ public final class ServerReactor {
     // ---- output ----
 
     private PendingCommand oldest(long commandId) {
-        if (state == State.FAILED) {
+        if (closed) {
             return null;
         }
         PendingCommand head = pending.peekFirst();
@@ -500,6 +540,12 @@ public final class ServerReactor {
         if (!pending.isEmpty()) {
             pending.peekFirst().deferredStart = deferred.size();
         }
+        if (pendingFailure != null && pending.isEmpty()) {
+            // The last answer owed before the protocol error is out: now the error, then close.
+            List<ServerAction> all = new ArrayList<>(actions);
+            all.addAll(closeWithError(pendingFailure));
+            return all;
+        }
         if (inputEnded && pending.isEmpty()) {
             List<ServerAction> all = new ArrayList<>(actions);
             all.add(new ServerAction.EndOfOutput());
@@ -508,14 +554,36 @@ public final class ServerReactor {
         return actions.isEmpty() ? List.of(ServerAction.NOOP) : actions;
     }
 
+    /**
+     * The peer broke the protocol. Nothing more is read; commands already started still get
+     * their answers, in order (as the reference reactor, which ran each command before reading
+     * on, would have sent them), then the error frame goes out and the connection closes.
+     */
     private List<ServerAction> fail(String message) {
         state = State.FAILED;
-        List<Frame> frames = new ArrayList<>(deferred);
-        deferred.clear();
-        deferredBytes = 0;
-        pending.clear();
-        frames.add(errorFrame(FrameFlags.ERROR_PROTOCOL, message));
-        return List.of(new ServerAction.SendFrames(frames), new ServerAction.ProtocolError(message));
+        inputEnded = true;
+        // No more input is coming, so a half-duplex peer is now listening.
+        outputMode = OutputMode.STREAMING;
+        List<ServerAction> actions = new ArrayList<>();
+        if (!deferred.isEmpty()) {
+            actions.add(new ServerAction.SendFrames(deferred));
+            deferred.clear();
+            deferredBytes = 0;
+        }
+        if (pending.isEmpty()) {
+            actions.addAll(closeWithError(message));
+        } else {
+            pendingFailure = message;
+            actions.add(new ServerAction.StopReading(message));
+        }
+        return actions;
+    }
+
+    private List<ServerAction> closeWithError(String message) {
+        closed = true;
+        pendingFailure = null;
+        return List.of(new ServerAction.SendFrames(List.of(errorFrame(FrameFlags.ERROR_PROTOCOL, message))),
+                new ServerAction.ProtocolError(message));
     }
 
     private Frame errorFrame(int flag, String message) {

@@ -92,7 +92,8 @@ final class StreamSession {
                 }
             }
             if (!aborted) {
-                // End of input: the commands still queued run to their end.
+                // End of input (or a protocol error after started commands): the commands
+                // still queued run to their end, and their answers go out.
                 stopWorker();
                 awaitWorker();
             }
@@ -159,6 +160,15 @@ final class StreamSession {
                             receivingBody = null;
                         }
                     }
+                }
+                case ServerAction.StopReading stop -> {
+                    LOG.info("wireproto peer {} broke the protocol: {} (answering the commands already started first)",
+                            remoteAddress == null ? "on stdio" : remoteAddress, stop.message());
+                    if (receivingBody != null) {
+                        receivingBody.fail(new IOException("protocol error: " + stop.message()));
+                        receivingBody = null;
+                    }
+                    return true;
                 }
                 case ServerAction.ProtocolError error -> {
                     LOG.info("wireproto peer {} broke the protocol: {}", remoteAddress == null ? "on stdio" : remoteAddress,
@@ -259,9 +269,6 @@ final class StreamSession {
             synchronized (lock) {
                 if (outputFailure != null) {
                     throw outputFailure;
-                }
-                if (reactor.state() == ServerReactor.State.FAILED) {
-                    throw new IOException("connection failed with a protocol error");
                 }
                 writeFrames(event.get());
             }

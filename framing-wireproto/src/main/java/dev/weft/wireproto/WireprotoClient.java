@@ -54,7 +54,9 @@ public final class WireprotoClient implements Closeable {
     public WireprotoClient(InputStream in, OutputStream out, Closeable endOutput, Closeable closeAll,
                            WireprotoLimits limits, int maxReplyBytes) {
         this.in = Objects.requireNonNull(in, "in is null");
-        this.out = Objects.requireNonNull(out, "out is null");
+        // Buffered so that a command's frames leave in one write: split small writes meet
+        // Nagle's algorithm and delayed ACKs, costing tens of milliseconds per call.
+        this.out = new java.io.BufferedOutputStream(Objects.requireNonNull(out, "out is null"), READ_SIZE);
         this.endOutput = Objects.requireNonNull(endOutput, "endOutput is null");
         this.closeAll = Objects.requireNonNull(closeAll, "closeAll is null");
         this.reactor = new ClientReactor(limits);
@@ -75,6 +77,7 @@ public final class WireprotoClient implements Closeable {
 
     /** @return a client on a connected socket; closing the client closes it */
     public static WireprotoClient over(Socket socket) throws IOException {
+        socket.setTcpNoDelay(true);
         return new WireprotoClient(socket.getInputStream(), socket.getOutputStream(), socket::shutdownOutput, socket);
     }
 
@@ -138,6 +141,7 @@ public final class WireprotoClient implements Closeable {
 
     /** Ends our output so that a half-duplex server answers. */
     public void endOutput() throws IOException {
+        out.flush();
         endOutput.close();
     }
 

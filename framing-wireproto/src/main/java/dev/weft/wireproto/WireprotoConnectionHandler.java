@@ -39,11 +39,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final AtomicReference<Thread> workerThread = new AtomicReference<>();
     private final ProtocolContext context;
+    // Loop thread only: the command whose data is arriving, and why reads are paused.
     private CommandBody receivingBody;
     private boolean workerStarted;
     private boolean bodyFull;
     private boolean backlogFull;
-    private boolean finished;
+    private boolean shuttingDown;
 
     private record Job(ServerAction.RunCommand command, CommandBody body) {
     }
@@ -64,7 +65,9 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     @Override
     public void onInputClosed() {
         if (reactor.state() == ServerReactor.State.FAILED) {
-            connection.close();
+            if (reactor.pendingCommands() == 0) {
+                connection.close();
+            }
             return;
         }
         act(reactor.onInputEnd());
@@ -75,6 +78,26 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         gate.writable(writable);
     }
 
+    /**
+     * Nothing moved for the transport's idle timeout. Inside a command that never ends: a
+     * protocol error, then close. Between commands with nothing running: close. While a
+     * command's handler is still working: keep the connection, its answer is coming.
+     */
+    @Override
+    public void onIdleTimeout(Connection ignored) {
+        switch (reactor.state()) {
+            case RECEIVING_ARGUMENTS, RECEIVING_ARGUMENT_CONTINUATION, RECEIVING_DATA -> act(reactor.onInputTimeout());
+            // A command's answer stuck behind a peer that does not read (the output stays
+            // unwritable for a whole idle period) is not a handler at work: close, or the peer
+            // holds the connection and the handler forever (the CVE-2019-9517 shape).
+            case FAILED, IDLE -> {
+                if (reactor.pendingCommands() == 0 || !connection.isWritable()) {
+                    connection.close();
+                }
+            }
+        }
+    }
+
     @Override
     public void onShutdown(Connection ignored) {
         // Commands in flight finish; the peer's further commands are not read. The transport
@@ -83,7 +106,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         if (reactor.pendingCommands() == 0) {
             connection.close();
         } else {
-            finished = true;
+            shuttingDown = true;
         }
     }
 
@@ -103,7 +126,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
             switch (action) {
                 case ServerAction.SendFrames send -> {
                     for (Frame frame : send.frames()) {
-                        connection.write(FrameCodec.encode(frame));
+                        // Header and payload go as two buffers of one gathering write; frames
+                        // are immutable, so the transport may keep the payload until sent.
+                        connection.write(FrameCodec.encodeHeader(frame));
+                        if (frame.payload().length > 0) {
+                            connection.write(ByteBuffer.wrap(frame.payload()));
+                        }
                     }
                     connection.flush();
                 }
@@ -123,6 +151,16 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
                             bodyFull = false;
                         }
                     }
+                }
+                case ServerAction.StopReading stop -> {
+                    LOG.info("wireproto connection {} from {}: protocol error: {} (answering the commands already started first)",
+                            connection.id(), connection.remoteAddress(), stop.message());
+                    if (receivingBody != null) {
+                        receivingBody.fail(new IOException("protocol error: " + stop.message()));
+                        receivingBody = null;
+                    }
+                    bodyFull = false;
+                    connection.setReadPaused(true);
                 }
                 case ServerAction.ProtocolError error -> {
                     LOG.info("wireproto connection {} from {}: protocol error: {}", connection.id(),
@@ -147,7 +185,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private void updateReadPause() {
         backlogFull = reactor.pendingCommands() >= limits.maxPendingCommands();
         if (reactor.state() != ServerReactor.State.FAILED && connection.isOpen()) {
-            connection.setReadPaused(bodyFull || backlogFull || finished);
+            connection.setReadPaused(bodyFull || backlogFull || shuttingDown);
         }
     }
 
@@ -209,7 +247,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         public void data(ByteBuffer chunk) throws IOException {
             int bytes = chunk.remaining();
             gate.acquire(bytes);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 gate.released(bytes);
                 act(reactor.onResponseData(commandId, chunk));
             });
@@ -218,23 +256,33 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         @Override
         public void end() throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onResponseEnd(commandId));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
         @Override
         public void error(String message) throws IOException {
             gate.acquire(0);
-            connection.eventLoop().execute(() -> {
+            onLoop(() -> {
                 act(reactor.onApplicationError(commandId, message));
-                closeIfFinished();
+                closeIfShutDown();
             });
         }
 
-        private void closeIfFinished() {
-            if (finished && reactor.pendingCommands() == 0) {
+        /** Hands a task to the loop; a loop that refuses it (stopped) means the connection is gone. */
+        private void onLoop(Runnable task) throws IOException {
+            try {
+                connection.eventLoop().execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                gate.close();
+                throw new IOException("connection's event loop has stopped", e);
+            }
+        }
+
+        private void closeIfShutDown() {
+            if (shuttingDown && reactor.pendingCommands() == 0) {
                 connection.shutdownOutput();
                 connection.eventLoop().schedule(connection::close, ERROR_LINGER);
             }

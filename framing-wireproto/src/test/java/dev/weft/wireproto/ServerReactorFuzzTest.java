@@ -65,50 +65,62 @@ class ServerReactorFuzzTest {
         }
     }
 
+    /** Where a stream stands: reading, stopped by a protocol error while answers are owed, closed. */
+    enum Phase { OPEN, STOPPED, CLOSED }
+
     private static void run(byte[] input, Random random, int caseNumber) {
         ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults(),
                 random.nextBoolean() ? OutputMode.STREAMING : OutputMode.DEFERRED);
         Deque<Long> running = new ArrayDeque<>();
-        boolean failed = false;
+        Phase phase = Phase.OPEN;
         int offset = 0;
-        while (offset < input.length && !failed) {
+        while (offset < input.length && phase == Phase.OPEN) {
             int chunk = 1 + random.nextInt(Math.min(input.length - offset, 40));
             List<ServerAction> actions = reactor.receive(ByteBuffer.wrap(input, offset, chunk));
             offset += chunk;
-            failed = check(actions, running, caseNumber);
+            phase = check(actions, running, phase, caseNumber);
             // Answer some commands as they start, as a carrier would.
-            while (!failed && !running.isEmpty() && random.nextBoolean()) {
-                long id = running.removeFirst();
-                List<ServerAction> answer = random.nextBoolean()
-                        ? reactor.onResponseEnd(id) : reactor.onApplicationError(id, "no");
-                failed = check(answer, running, caseNumber);
+            while (phase != Phase.CLOSED && !running.isEmpty() && random.nextBoolean()) {
+                phase = answer(reactor, running, random, phase, caseNumber);
             }
         }
-        if (!failed) {
-            List<ServerAction> end = reactor.onInputEnd();
-            failed = check(end, running, caseNumber);
-            if (!failed) {
-                while (!running.isEmpty()) {
-                    check(reactor.onResponseEnd(running.removeFirst()), running, caseNumber);
-                }
-                assertEquals(0, reactor.pendingCommands());
-            }
+        if (phase == Phase.OPEN) {
+            phase = check(reactor.onInputEnd(), running, phase, caseNumber);
         }
-        assertEquals(failed, reactor.state() == ServerReactor.State.FAILED, "case " + caseNumber);
+        while (phase != Phase.CLOSED && !running.isEmpty()) {
+            phase = answer(reactor, running, random, phase, caseNumber);
+        }
+        assertTrue(phase != Phase.STOPPED, "a protocol error must close once its owed answers are out, case " + caseNumber);
+        assertEquals(0, reactor.pendingCommands(), "case " + caseNumber);
+        assertEquals(phase == Phase.CLOSED, reactor.state() == ServerReactor.State.FAILED, "case " + caseNumber);
     }
 
-    /** @return whether the actions ended the connection with a protocol error */
-    private static boolean check(List<ServerAction> actions, Deque<Long> running, int caseNumber) {
+    private static Phase answer(ServerReactor reactor, Deque<Long> running, Random random, Phase phase, int caseNumber) {
+        long id = running.removeFirst();
+        return check(random.nextBoolean() ? reactor.onResponseEnd(id) : reactor.onApplicationError(id, "no"), running, phase, caseNumber);
+    }
+
+    /** Checks the actions' order rules and returns the phase after them. */
+    static Phase check(List<ServerAction> actions, Deque<Long> running, Phase phase, int caseNumber) {
         for (int i = 0; i < actions.size(); i++) {
+            assertTrue(phase != Phase.CLOSED, "nothing after a protocol error, case " + caseNumber);
             switch (actions.get(i)) {
-                case ServerAction.RunCommand run -> running.addLast(run.commandId());
+                case ServerAction.RunCommand run -> {
+                    assertEquals(Phase.OPEN, phase, "case " + caseNumber);
+                    running.addLast(run.commandId());
+                }
+                case ServerAction.StopReading stop -> {
+                    assertEquals(Phase.OPEN, phase, "case " + caseNumber);
+                    assertTrue(!running.isEmpty(), "stop reading only while answers are owed, case " + caseNumber);
+                    phase = Phase.STOPPED;
+                }
                 case ServerAction.ProtocolError error -> {
                     assertTrue(i > 0 && actions.get(i - 1) instanceof ServerAction.SendFrames send
                             && send.frames().getLast().type() == FrameType.ERROR_RESPONSE
                             && send.frames().getLast().flags() == FrameFlags.ERROR_PROTOCOL, "case " + caseNumber);
                     assertEquals(i, actions.size() - 1, "nothing after a protocol error, case " + caseNumber);
                     running.clear();
-                    return true;
+                    phase = Phase.CLOSED;
                 }
                 case ServerAction.SendFrames send -> assertTrue(!send.frames().isEmpty());
                 case ServerAction.CommandData data -> assertTrue(data.commandId() >= 1);
@@ -117,6 +129,6 @@ class ServerReactorFuzzTest {
                 case ServerAction.WantFrame want -> { }
             }
         }
-        return false;
+        return phase;
     }
 }

@@ -240,9 +240,23 @@ class ServerReactorTest {
         feed(reactor, "command-name eos one");
         answer(reactor, 1, "first");
         List<ServerAction> actions = feed(reactor, "bytes-response eos bogus");
+        assertEquals(new SendFrames(List.of(frame("bytes-response eos first"))), actions.removeFirst());
         assertProtocolError(actions, "expected a command-name frame");
-        assertEquals(frame("bytes-response eos first"), ((SendFrames) actions.getFirst()).frames().getFirst());
         assertEquals(List.of(), feed(reactor, "command-name eos ignored"));
+    }
+
+    @Test
+    void protocolErrorWaitsForTheAnswersOfStartedCommands() {
+        ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults(), OutputMode.DEFERRED);
+        List<ServerAction> actions = feed(reactor, "command-name eos one", "command-name eos two", "command-data eos stray");
+        assertEquals(3, actions.size(), actions.toString());
+        assertTrue(assertInstanceOf(ServerAction.StopReading.class, actions.get(2)).message().contains("expected a command-name"));
+        // Input is over, so answers now stream even in deferred mode; the error follows the last.
+        assertEquals(List.of(frame("bytes-response eos 1")), sent(answer(reactor, 1, "1")));
+        List<ServerAction> last = answer(reactor, 2, "2");
+        assertEquals(new SendFrames(List.of(frame("bytes-response eos 2"))), last.removeFirst());
+        assertProtocolError(last, "expected a command-name frame");
+        assertEquals(0, reactor.pendingCommands());
     }
 
     @Test
@@ -285,6 +299,17 @@ class ServerReactorTest {
     }
 
     @Test
+    void timeoutInsideACommandIsAProtocolErrorAndBetweenCommandsIsNot() {
+        assertEquals(List.of(ServerAction.NOOP), streaming.onInputTimeout());
+        feed(streaming, "command-name have-data put", "command-data continuation part");
+        List<ServerAction> stop = streaming.onInputTimeout();
+        assertEquals(List.of(new ServerAction.StopReading("timed out inside command 'put' (receiving command data)")), stop);
+        List<ServerAction> actions = new ArrayList<>(streaming.onApplicationError(1, "its data was cut short"));
+        assertEquals(new SendFrames(List.of(frame("error-response application its data was cut short"))), actions.removeFirst());
+        assertProtocolError(actions, "timed out inside command 'put'");
+    }
+
+    @Test
     void frameOverTheLimitIsAProtocolError() {
         byte[] header = {0, 0, 1, 0x11};
         assertProtocolError(streaming.receive(ByteBuffer.wrap(header)), "frame length 65536 over the limit of 65535");
@@ -297,7 +322,18 @@ class ServerReactorTest {
     private void assertMalformed(String[] frames, String messagePart) {
         ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults(), OutputMode.STREAMING);
         List<ServerAction> actions = feed(reactor, frames);
-        actions.removeIf(RunCommand.class::isInstance);
+        List<Long> started = actions.stream().filter(RunCommand.class::isInstance).map(action -> ((RunCommand) action).commandId()).toList();
+        actions.removeIf(action -> action instanceof RunCommand || action instanceof CommandData);
+        if (!started.isEmpty()) {
+            // Started commands are answered before the error frame goes out.
+            assertEquals(1, actions.size(), actions.toString());
+            assertTrue(assertInstanceOf(ServerAction.StopReading.class, actions.getFirst()).message().contains(messagePart));
+            actions = new ArrayList<>();
+            for (long id : started) {
+                actions.addAll(reactor.onApplicationError(id, "cut short"));
+            }
+            assertEquals(frame("error-response application cut short"), ((SendFrames) actions.removeFirst()).frames().getFirst());
+        }
         assertProtocolError(actions, messagePart);
         assertEquals(ServerReactor.State.FAILED, reactor.state());
     }

@@ -1,12 +1,16 @@
 package dev.weft.server;
 
+import dev.weft.spi.Cancellable;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
 import dev.weft.spi.PrefaceMatch;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code --protocol auto}: holds a new connection's first bytes until one protocol says they
@@ -18,21 +22,33 @@ import java.util.List;
 final class ProtocolDetector implements ConnectionHandler {
     /** Enough for the HTTP/2 preface (24 bytes) and any wireproto frame header. */
     private static final int MAX_PREFIX = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolDetector.class);
 
     private final Connection connection;
     private final List<Protocol> candidates;
     private final ProtocolContext context;
     private ByteBuffer prefix = ByteBuffer.allocate(MAX_PREFIX);
     private ConnectionHandler chosen;
+    /** Slowloris: the first bytes dribbled one at a time would keep the idle timer quiet forever. */
+    private final Cancellable detectionTimer;
 
     /**
      * @param candidates in order of preference; the first is the fallback when nobody claims
      *     the bytes (so a stray HTTP/1.1 client gets HTTP/2's plain-text answer)
      */
-    ProtocolDetector(Connection connection, List<Protocol> candidates, ProtocolContext context) {
+    ProtocolDetector(Connection connection, List<Protocol> candidates, ProtocolContext context, Duration detectionTimeout) {
         this.connection = connection;
         this.candidates = candidates;
         this.context = context;
+        this.detectionTimer = connection.eventLoop().schedule(this::detectionTimedOut, detectionTimeout);
+    }
+
+    private void detectionTimedOut() {
+        if (chosen == null && connection.isOpen()) {
+            LOG.info("connection {} from {}: no protocol preface within the detection timeout, closing", connection.id(),
+                    connection.remoteAddress());
+            connection.close();
+        }
     }
 
     @Override
@@ -49,6 +65,7 @@ final class ProtocolDetector implements ConnectionHandler {
         if (winner == null) {
             return;
         }
+        detectionTimer.cancel();
         chosen = winner.open(connection, context);
         ByteBuffer seen = prefix.flip();
         prefix = null;
@@ -113,6 +130,7 @@ final class ProtocolDetector implements ConnectionHandler {
 
     @Override
     public void onClosed(Throwable cause) {
+        detectionTimer.cancel();
         if (chosen != null) {
             chosen.onClosed(cause);
         }

@@ -45,6 +45,12 @@ public final class Weft {
     /** Protocols tried first under {@code auto}; the first is the fallback. */
     private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto");
 
+    /**
+     * Default time a new connection has, under {@code auto}, to send enough bytes to tell its
+     * protocol; a slowloris dribbling its first bytes is closed after it.
+     */
+    public static final Duration DEFAULT_DETECTION_TIMEOUT = Duration.ofSeconds(10);
+
     private Weft() {
     }
 
@@ -63,6 +69,7 @@ public final class Weft {
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private Duration idleTimeout = TransportConfig.DEFAULT_IDLE_TIMEOUT;
         private int maxConnections = TransportConfig.DEFAULT_MAX_CONNECTIONS;
+        private Duration detectionTimeout = DEFAULT_DETECTION_TIMEOUT;
         private Duration shutdownGrace = Duration.ofSeconds(10);
         private BodyPolicy bodyPolicy;
         private String bodyPolicyName = "default";
@@ -124,6 +131,12 @@ public final class Weft {
         /** @return this, with a cap on open connections (default 10,000) */
         public Builder maxConnections(int count) {
             maxConnections = count;
+            return this;
+        }
+
+        /** @return this, closing a connection whose protocol is not told within {@code value} under {@code auto} (default 10 s) */
+        public Builder detectionTimeout(Duration value) {
+            detectionTimeout = Objects.requireNonNull(value, "detectionTimeout is null");
             return this;
         }
 
@@ -193,7 +206,7 @@ public final class Weft {
             List<Protocol> protocols = protocolsFor(bound);
             ConnectionInitializer initializer = protocols.size() == 1
                     ? connection -> protocols.getFirst().open(connection, context)
-                    : connection -> new ProtocolDetector(connection, protocols, context);
+                    : connection -> new ProtocolDetector(connection, protocols, context, detectionTimeout);
             InetSocketAddress address = new InetSocketAddress(host, port);
             TransportConfig config = TransportConfig.of(address)
                     .withEventLoops(eventLoops)

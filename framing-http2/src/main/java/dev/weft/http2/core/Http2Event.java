@@ -29,6 +29,10 @@ public sealed interface Http2Event {
     record StreamReset(int streamId, ErrorCode code, boolean byPeer) implements Http2Event {
     }
 
+    /** A new stream was refused because {@code limit} streams were already open (REFUSED_STREAM sent). */
+    record StreamRefused(int streamId, int limit) implements Http2Event {
+    }
+
     /** Send credit grew on a stream, or on every stream when {@code streamId} is 0. */
     record WindowOpened(int streamId) implements Http2Event {
     }

@@ -1,6 +1,5 @@
 package dev.weft.http2.core;
 
-import static dev.weft.http2.core.ErrorCode.ENHANCE_YOUR_CALM;
 import static dev.weft.http2.core.ErrorCode.FLOW_CONTROL_ERROR;
 import static dev.weft.http2.core.ErrorCode.PROTOCOL_ERROR;
 import static dev.weft.http2.core.ErrorCode.STREAM_CLOSED;
@@ -36,13 +35,12 @@ import java.util.Map;
  */
 public final class ServerConnection {
     /** RFC 9113 §3.4: the client connection preface. */
-    public static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] PREFACE = PrefaceReader.PREFACE.clone();
     /** Closed streams remembered for §5.1's answers to late frames. */
     private static final int CLOSED_STREAMS_REMEMBERED = 256;
     private static final int HEADER_TABLE_SIZE = 4096;
 
     private final Http2Settings settings;
-    private final Http2Settings.Limits limits;
     private final FrameReader reader;
     private final HeaderBlockDecoder decoder;
     private final HeaderBlockEncoder encoder = new HeaderBlockEncoder();
@@ -58,8 +56,9 @@ public final class ServerConnection {
     private final InboundWindow connectionReceiveWindow;
     private final OutboundWindow connectionSendWindow = new OutboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE);
 
+    private final PrefaceReader prefaceReader = new PrefaceReader();
+    private final FloodGuard guard;
     private Phase phase = Phase.PREFACE;
-    private int prefaceMatched;
     private boolean peerSettingsSeen;
     /** Highest client stream id seen on HEADERS; every lower idle id is closed by §5.1.1. */
     private int highestPeerStreamId;
@@ -69,18 +68,17 @@ public final class ServerConnection {
     private long peerInitialWindowSize = Http2Settings.RFC_INITIAL_WINDOW_SIZE;
     private int peerMaxFrameSize = FrameReader.MIN_MAX_FRAME_SIZE;
     private HeaderBlock pendingBlock;
-    private int resetBudget;
-    private int queuedControlFrames;
-    private int emptyFramesInRow;
+    private long headerBlocksStarted;
+    /** Complete frames taken in outside a header block, plus finished header blocks (slowloris watch). */
+    private long inputProgress;
 
     /** @param settings what we advertise and enforce */
     public ServerConnection(Http2Settings settings) {
         this.settings = settings;
-        this.limits = settings.limits();
         this.reader = new FrameReader(settings.maxFrameSize());
         this.decoder = new HeaderBlockDecoder(settings.maxHeaderListSize(), HEADER_TABLE_SIZE);
         this.connectionReceiveWindow = new InboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE, settings.connectionWindowSize());
-        this.resetBudget = limits.resetBudget();
+        this.guard = new FloodGuard(settings.limits());
     }
 
     private enum Phase { PREFACE, FRAMES, FAILED }
@@ -97,6 +95,8 @@ public final class ServerConnection {
         final InboundWindow receiveWindow;
         final long contentLength;
         long received;
+        /** Answered 431 without being served: closing it earns no reset budget back (HPACK bomb). */
+        boolean rejected;
 
         Stream(int id, StreamState state, long sendWindow, int receiveWindow, long contentLength) {
             this.id = id;
@@ -135,7 +135,20 @@ public final class ServerConnection {
     public void receive(ByteBuffer in) {
         while (in.hasRemaining() && phase != Phase.FAILED) {
             if (phase == Phase.PREFACE) {
-                readPreface(in);
+                switch (prefaceReader.read(in)) {
+                    case NEED_MORE -> {
+                        return;
+                    }
+                    case PREFACE -> {
+                        phase = Phase.FRAMES;
+                        sendPreface();
+                    }
+                    case HTTP1 -> {
+                        phase = Phase.FAILED;
+                        events.add(new Http2Event.Http1Detected());
+                    }
+                    case INVALID -> fail(PROTOCOL_ERROR, "invalid connection preface");
+                }
                 continue;
             }
             try {
@@ -144,34 +157,18 @@ public final class ServerConnection {
                     return;
                 }
                 onFrame(frame);
+                if (pendingBlock == null) {
+                    inputProgress++;
+                }
             } catch (Http2Exception e) {
                 switch (e) {
-                    case StreamError streamError -> resetOnError(streamError);
+                    case StreamError streamError -> {
+                        resetOnError(streamError);
+                        inputProgress++; // the frame was taken in whole, even if refused
+                    }
                     case ConnectionError connectionError -> fail(connectionError.code(), connectionError.getMessage());
                 }
             }
-        }
-    }
-
-    private void readPreface(ByteBuffer in) {
-        while (in.hasRemaining() && prefaceMatched < PREFACE.length) {
-            byte next = in.get();
-            if (next != PREFACE[prefaceMatched]) {
-                // "GET / HTTP/1.1" and friends: an upper-case method token, not our preface.
-                boolean http1 = prefaceMatched == 0 ? next >= 'A' && next <= 'Z' : prefaceMatched <= 3;
-                if (http1) {
-                    phase = Phase.FAILED;
-                    events.add(new Http2Event.Http1Detected());
-                } else {
-                    fail(PROTOCOL_ERROR, "invalid connection preface");
-                }
-                return;
-            }
-            prefaceMatched++;
-        }
-        if (prefaceMatched == PREFACE.length) {
-            phase = Phase.FRAMES;
-            sendPreface();
         }
     }
 
@@ -273,15 +270,15 @@ public final class ServerConnection {
             events.add(new Http2Event.WindowOpened(0));
             return;
         }
-        Stream s = streams.get(id);
-        if (s == null) {
-            if (isIdle(id)) {
-                throw connection(PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d", id);
-            }
-            return;
+        if (isIdle(id)) {
+            throw connection(PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d", id);
         }
         if (update.increment() == 0) {
             throw stream(id, PROTOCOL_ERROR, "WINDOW_UPDATE with increment 0");
+        }
+        Stream s = streams.get(id);
+        if (s == null) {
+            return; // §6.9: a closed stream's late update is harmless
         }
         if (!s.sendWindow.add(update.increment())) {
             throw stream(id, FLOW_CONTROL_ERROR, "stream send window exceeds 2^31-1");
@@ -311,13 +308,7 @@ public final class ServerConnection {
             throw connection(FLOW_CONTROL_ERROR, "DATA of %d octets exceeds the connection window %d", length,
                     connectionReceiveWindow.window());
         }
-        if (length == 0 && !data.endStream()) {
-            if (++emptyFramesInRow > limits.maxEmptyFrames()) {
-                throw connection(ENHANCE_YOUR_CALM, "more than %d empty DATA frames in a row", limits.maxEmptyFrames());
-            }
-        } else {
-            emptyFramesInRow = 0;
-        }
+        guard.dataFrame(length == 0 && !data.endStream());
         Stream s = streams.get(id);
         if (s == null || !s.remoteOpen()) {
             // Discarded octets go back to the connection window at once.
@@ -353,6 +344,7 @@ public final class ServerConnection {
             throw connection(PROTOCOL_ERROR, "client opened even stream %d", id);
         }
         pendingBlock = new HeaderBlock(id, headers.endStream(), headers.priority());
+        headerBlocksStarted++;
         appendFragment(headers.fragment());
         if (headers.endHeaders()) {
             finishBlock();
@@ -364,10 +356,7 @@ public final class ServerConnection {
             throw connection(PROTOCOL_ERROR, "CONTINUATION on stream %d without an open header block",
                     continuation.streamId());
         }
-        if (++pendingBlock.frames > limits.maxContinuationFrames() + 1) {
-            throw connection(ENHANCE_YOUR_CALM, "header block of more than %d CONTINUATION frames",
-                    limits.maxContinuationFrames());
-        }
+        guard.headerBlockFrames(++pendingBlock.frames);
         appendFragment(continuation.fragment());
         if (continuation.endHeaders()) {
             finishBlock();
@@ -375,9 +364,7 @@ public final class ServerConnection {
     }
 
     private void appendFragment(ByteBuffer fragment) throws ConnectionError {
-        if (pendingBlock.bytes.size() + fragment.remaining() > limits.maxHeaderBlockBytes()) {
-            throw connection(ENHANCE_YOUR_CALM, "header block larger than %d octets", limits.maxHeaderBlockBytes());
-        }
+        guard.headerBlockBytes(pendingBlock.bytes.size() + fragment.remaining());
         pendingBlock.bytes.write(fragment.array(), fragment.arrayOffset() + fragment.position(), fragment.remaining());
     }
 
@@ -427,7 +414,6 @@ public final class ServerConnection {
         Stream opened = new Stream(id, block.endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
                 peerInitialWindowSize, settings.initialWindowSize(), head.contentLength());
         streams.put(id, opened);
-        emptyFramesInRow = 0;
         events.add(new Http2Event.RequestStarted(id, head, block.endStream));
     }
 
@@ -448,13 +434,18 @@ public final class ServerConnection {
 
     /** RFC 9113 §10.5.1 / RFC 6585: too-large headers get 431 and the request is not served. */
     private void rejectHeaderListTooLarge(int id, boolean requestEnded) {
-        streams.put(id, new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
-                peerInitialWindowSize, settings.initialWindowSize(), -1));
+        Stream rejected = new Stream(id, requestEnded ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN,
+                peerInitialWindowSize, settings.initialWindowSize(), -1);
+        rejected.rejected = true;
+        streams.put(id, rejected);
         sendHeaders(id, List.of(new HeaderField(":status", "431"), new HeaderField("content-length", "0")), true);
         if (streams.containsKey(id)) {
             // §8.1: a complete response before the request ended; ask the peer to stop sending.
             resetStream(id, ErrorCode.NO_ERROR);
         }
+        // HPACK bomb (CVE-2016-6581), zero-length headers (CVE-2019-9516): each rejected block
+        // cost us a decode, so repeated ones spend the reset budget like any refused stream.
+        spendResetBudget();
     }
 
     private void endRemote(Stream s) {
@@ -468,8 +459,8 @@ public final class ServerConnection {
     private void close(Stream s, ClosedBy how) {
         streams.remove(s.id);
         closedStreams.put(s.id, how);
-        if (how == ClosedBy.FINISHED) {
-            resetBudget = Math.min(limits.resetBudget(), resetBudget + 1);
+        if (how == ClosedBy.FINISHED && !s.rejected) {
+            guard.streamCompleted();
         }
     }
 
@@ -487,13 +478,17 @@ public final class ServerConnection {
         emitControl(new Frame.RstStream(id, e.code().code()));
         if (s != null) {
             events.add(new Http2Event.StreamReset(id, e.code(), false));
+        } else if (e.code() == ErrorCode.REFUSED_STREAM) {
+            events.add(new Http2Event.StreamRefused(id, settings.maxConcurrentStreams()));
         }
         spendResetBudget();
     }
 
     private void spendResetBudget() {
-        if (--resetBudget < 0 && phase != Phase.FAILED) {
-            fail(ENHANCE_YOUR_CALM, "too many reset streams");
+        try {
+            guard.streamReset();
+        } catch (ConnectionError e) {
+            fail(e.code(), e.getMessage());
         }
     }
 
@@ -667,7 +662,7 @@ public final class ServerConnection {
 
     /** The peer has been reading: control frames queued so far no longer count (issue 8). */
     public void controlFramesDrained() {
-        queuedControlFrames = 0;
+        guard.peerIsReading();
     }
 
     private void endLocal(Stream s) {
@@ -679,6 +674,32 @@ public final class ServerConnection {
     }
 
     // ---------------------------------------------------------------- state for the driver
+
+    /**
+     * @return a counter that moves whenever a frame completes outside a header block or a header
+     *     block completes; the driver's slowloris watch compares it over time
+     */
+    public long inputProgress() {
+        return inputProgress;
+    }
+
+    /** @return whether a frame or a header block has been started and not finished */
+    public boolean isInputIncomplete() {
+        return phase == Phase.FRAMES && (pendingBlock != null || reader.isMidFrame());
+    }
+
+    /**
+     * @return a number that identifies the header block being received, or -1 if none is open:
+     *     the driver times out a block that stays open too long (slowloris)
+     */
+    public long openHeaderBlock() {
+        return pendingBlock == null ? -1 : headerBlocksStarted;
+    }
+
+    /** Ends the connection from the driver's side (a timeout): GOAWAY with {@code code}. */
+    public void abandon(ErrorCode code, String reason) {
+        fail(code, reason);
+    }
 
     /** @return streams open now */
     public int activeStreams() {
@@ -730,8 +751,10 @@ public final class ServerConnection {
 
     private void emitControl(Frame frame) {
         emit(frame);
-        if (++queuedControlFrames > limits.maxQueuedControlFrames()) {
-            fail(ENHANCE_YOUR_CALM, "peer does not read its control frame answers");
+        try {
+            guard.controlFrameQueued();
+        } catch (ConnectionError e) {
+            fail(e.code(), e.getMessage());
         }
     }
 }

@@ -65,6 +65,23 @@ class ServerConnectionTest {
         }
 
         @Test
+        void nonHttpGarbageIsProtocolErrorNotHttp1() {
+            ScriptedPeer peer = new ScriptedPeer();
+            peer.sendBytes("INVALID CONNECTION PREFACE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            peer.expectGoAway(ErrorCode.PROTOCOL_ERROR);
+            assertEquals(0, peer.events(Http2Event.Http1Detected.class).size());
+        }
+
+        @Test
+        void http1RequestLineSplitAcrossReadsIsDetected() {
+            ScriptedPeer peer = new ScriptedPeer();
+            peer.sendBytes("POST /upl".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(0, peer.events.size());
+            peer.sendBytes("oad HTTP/1.0\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(1, peer.events(Http2Event.Http1Detected.class).size());
+        }
+
+        @Test
         void firstFrameMustBeSettings() {
             ScriptedPeer peer = new ScriptedPeer();
             peer.sendBytes(ServerConnection.PREFACE);
@@ -226,6 +243,7 @@ class ServerConnectionTest {
             peer.send(peer.headers(1, true, get("/")), peer.headers(3, true, get("/")), peer.headers(5, true, get("/")));
             peer.expectReset(5, ErrorCode.REFUSED_STREAM);
             assertEquals(2, peer.events(Http2Event.RequestStarted.class).size());
+            assertEquals(List.of(new Http2Event.StreamRefused(5, 2)), peer.events(Http2Event.StreamRefused.class));
         }
 
         @Test
@@ -404,6 +422,25 @@ class ServerConnectionTest {
             peer.send(peer.headers(1, false, post("/sink")));
             peer.send(new Frame.WindowUpdate(1, 0));
             peer.expectReset(1, ErrorCode.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void windowUpdateOfZeroOnClosedStreamIsStillStreamProtocolError() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(peer.headers(1, true, get("/")));
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "204")), true);
+            peer.frames();
+            peer.send(new Frame.WindowUpdate(1, 0));
+            peer.expectReset(1, ErrorCode.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void windowUpdateOnClosedStreamIsIgnored() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(peer.headers(1, true, get("/")));
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "204")), true);
+            peer.send(new Frame.WindowUpdate(1, 10));
+            peer.expectAlive();
         }
 
         @Test
@@ -771,6 +808,19 @@ class ServerConnectionTest {
             } catch (ConnectionError e) {
                 throw new AssertionError(e);
             }
+        }
+
+        @Test
+        void tableSizeLoweredThenRaisedSignalsSmallestThenFinal() {
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            peer.send(new Frame.Settings(false, List.of(new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 0),
+                    new Frame.Setting(SettingId.HEADER_TABLE_SIZE.code(), 4096))));
+            peer.send(peer.headers(1, true, get("/")));
+            peer.frames();
+            peer.server.sendHeaders(1, List.of(new HeaderField(":status", "200")), true);
+            Frame.Headers headers = (Frame.Headers) peer.frames().get(0);
+            // RFC 7541 §4.2: 0 (the smallest since the last block), then 4096 (the final value).
+            assertEquals(ByteBuffer.wrap(hex("20 3fe11f 88")), headers.fragment());
         }
 
         @Test

@@ -28,38 +28,40 @@ final class ServeCommand {
 
     static int run(Flags flags, PrintStream out) {
         Path root = flags.get("root").map(Path::of).orElseGet(ServeCommand::defaultRoot);
-        if (!Files.isDirectory(root)) {
-            throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
-        }
-        TempDirectory temp = openTempDirectory(flags);
         Weft.Builder builder = Weft.builder();
-        builder.handler(DemoRoutes.create(root, temp))
-                .host(flags.get("host", "127.0.0.1"))
+        builder.host(flags.get("host", "127.0.0.1"))
                 .port(flags.getInt("port", 8080, 0, 65535))
                 .transport(flags.get("transport", "nio"))
                 .protocol(flags.get("protocol", "auto"))
                 .eventLoops(flags.getInt("loops", Runtime.getRuntime().availableProcessors(), 1, 1024))
                 .idleTimeout(Duration.ofSeconds(flags.getInt("idle-timeout", 30, 1, 86_400)))
-                .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000))
-                .bodyPolicy(bodyPolicy(flags, builder.plugins().bodyPolicy("default"), temp));
+                .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
+        BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
+        if (!Files.isDirectory(root)) {
+            throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
+        }
+        // Every flag is checked before anything is created on disk.
+        TempDirectory temp = openTempDirectory(flags);
         WeftServer server;
         try {
-            server = builder.start();
+            server = builder.handler(DemoRoutes.create(root, temp))
+                    .bodyPolicy(quotas.withTempDirectory(temp.runDirectory()))
+                    .start();
         } catch (RuntimeException e) {
             temp.close();
             throw e;
         }
-        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}, {} event loops, root {})",
-                server.address().getHostString(), server.port(), server.transportName(),
-                String.join("+", server.protocolNames()),
-                server.protocolNames().size() > 1 ? " detected per connection" : "",
-                server.eventLoops(), root.toAbsolutePath().normalize());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-stop").unstarted(() -> {
             LOG.info("stopping: finishing in-flight requests (up to 10 s)");
             server.stop(Duration.ofSeconds(10)).join();
             temp.close();
             LOG.info("stopped");
         }));
+        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}, {} event loops, root {})",
+                server.address().getHostString(), server.port(), server.transportName(),
+                String.join("+", server.protocolNames()),
+                server.protocolNames().size() > 1 ? " detected per connection" : "",
+                server.eventLoops(), root.toAbsolutePath().normalize());
         server.awaitTermination();
         return 0;
     }
@@ -75,9 +77,9 @@ final class ServeCommand {
     }
 
     /** The default policy with the quotas given on the command line. */
-    static BodyPolicy bodyPolicy(Flags flags, BodyPolicy policy, TempDirectory temp) {
+    static BodyPolicy bodyPolicy(Flags flags, BodyPolicy policy) {
         try {
-            BodyPolicy result = policy.withTempDirectory(temp.runDirectory());
+            BodyPolicy result = policy;
             if (flags.has("max-ram")) {
                 result = result.withMaxRam(Sizes.parse(flags.get("max-ram", "")));
             }

@@ -26,15 +26,9 @@ final class EpollAvailability {
     }
 
     private static Availability decide() {
-        String os = System.getProperty("os.name", "");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return Availability.unavailable("epoll needs Linux; this is " + os);
-        }
-        String arch = System.getProperty("os.arch", "");
-        try {
-            EpollEventLayout.forArch(arch);
-        } catch (IllegalArgumentException e) {
-            return Availability.unavailable("epoll runs on x86-64 and aarch64 only; this is " + arch);
+        Availability platform = checkPlatform(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
+        if (!platform.available()) {
+            return platform;
         }
         if (!sigpipeHandled()) {
             return Availability.unavailable("this JVM neither catches nor ignores SIGPIPE, so sendfile to a vanished peer would kill it");
@@ -52,6 +46,19 @@ final class EpollAvailability {
             return Availability.unavailable("cannot call into libc: " + e.getCause());
         } catch (NativeCallException | LinkageError e) {
             return Availability.unavailable("cannot call into libc: " + e);
+        }
+        return Availability.availableHere();
+    }
+
+    /** The checks that need no native call: operating system and architecture. */
+    static Availability checkPlatform(String os, String arch) {
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return Availability.unavailable("epoll needs Linux; this is " + os);
+        }
+        try {
+            EpollEventLayout.forArch(arch);
+        } catch (IllegalArgumentException e) {
+            return Availability.unavailable("epoll runs on x86-64 and aarch64 only; this is " + arch);
         }
         return Availability.availableHere();
     }

@@ -47,9 +47,8 @@ final class EpollConnection implements Connection {
      */
     static final long COALESCE_MAX_PENDING = Long.getLong("weft.transport.coalesceMaxPending", Long.MAX_VALUE);
     /**
-     * Whether consecutive file regions of one channel share one duplicated fd, and a frame
-     * header queued just before a file region is sent with {@code MSG_MORE} (default on;
-     * {@code -Dweft.epoll.fileBatching=false} turns both off, for comparisons).
+     * Whether consecutive file regions of one channel share one duplicated fd (default on;
+     * {@code -Dweft.epoll.fileBatching=false} turns it off, for comparisons).
      */
     static final boolean FILE_BATCHING = !"false".equals(System.getProperty("weft.epoll.fileBatching"));
     /** Bytes one send-loop pass over a file region asks the kernel for (seed 001's pass size). */
@@ -99,6 +98,8 @@ final class EpollConnection implements Connection {
     private boolean waitingForSocket;
     /** A file turn yielded with the socket still writable: continue from {@link #resumeDeferred}. */
     private boolean sendDeferred;
+    /** {@link #sendQueued} is on the stack: nested flushes leave the sending to it. */
+    private boolean sending;
 
     private boolean readPausedByHandler;
     private boolean inputClosed;
@@ -107,8 +108,8 @@ final class EpollConnection implements Connection {
     /** The socket may hold unread bytes (edge-triggered bookkeeping; harmless when level-triggered). */
     private boolean readReady;
     private boolean readDeferred;
-    /** Edge-triggered: epoll reported the peer's FIN (EPOLLRDHUP); read until end of input. */
-    private boolean peerFinSeen;
+    /** epoll reported the peer's FIN (EPOLLRDHUP) or a hang-up: end of stream waits behind the bytes. */
+    private boolean peerFinished;
     /** The channel of the last file region queued, and its duplicated fd; see {@link #openSource}. */
     private FileChannel sharedChannel;
     private FileRegionSource.SharedFd sharedFd;
@@ -153,6 +154,9 @@ final class EpollConnection implements Connection {
         if (!open) {
             // Closed while being initialized: the handler must still hear it, exactly once.
             notifyClosed(created, closeCause);
+        } else if (!writable) {
+            // It wrote past the high watermark before it existed to be told.
+            notifyWritability(false);
         }
     }
 
@@ -288,8 +292,11 @@ final class EpollConnection implements Connection {
             return;
         }
         outputShutdownRequested = true;
+        // FIN follows the queued output, so that output must go now (implies flush).
         if (queue.isEmpty()) {
             finishOutputShutdown();
+        } else if (!waitingForSocket) {
+            sendQueued();
         }
     }
 
@@ -355,16 +362,16 @@ final class EpollConnection implements Connection {
         }
         if ((mask & (LinuxNative.EPOLLIN | LinuxNative.EPOLLRDHUP)) != 0 || error || hangUp) {
             readReady = true;
-            if ((mask & LinuxNative.EPOLLRDHUP) != 0) {
-                peerFinSeen = true;
+            if ((mask & LinuxNative.EPOLLRDHUP) != 0 || hangUp) {
+                peerFinished = true;
             }
             if (readingEnabled()) {
                 readAvailable();
             } else if (error || (hangUp && !edgeTriggered)) {
-                // Reading is paused, yet level-triggered epoll would repeat ERR/HUP forever:
-                // the peer is gone both ways, so nothing further can be delivered.
-                closeOnLoop(new IOException("connection lost while reading was paused"
-                        + (error ? " (EPOLLERR)" : " (EPOLLHUP)")), false);
+                // Not reading (paused, or input already ended), yet level-triggered epoll would
+                // repeat ERR/HUP forever: the socket is dead both ways, nothing more can be delivered.
+                closeOnLoop(new IOException("connection lost " + (error ? "(EPOLLERR)" : "(EPOLLHUP)")
+                        + (inputClosed ? " after end of input" : " while reading was paused")), false);
             }
         }
     }
@@ -387,9 +394,10 @@ final class EpollConnection implements Connection {
                     handlerFailed("onRead", e);
                     return;
                 }
-                if (n < capacity && !(edgeTriggered && peerFinSeen)) {
-                    // A short read emptied the receive queue; new bytes bring a new edge. But a
-                    // FIN that came with the same edge brings no other: read on to see it.
+                if (n < capacity && !peerFinished) {
+                    // A short read emptied the receive queue; new bytes bring a new edge. Not so
+                    // the end of stream: its edge may be spent already, so after the peer's FIN
+                    // we read on until read says 0.
                     readReady = false;
                     return;
                 }
@@ -443,8 +451,24 @@ final class EpollConnection implements Connection {
         }
     }
 
-    /** Sends queued output until the queue is empty or the socket is full. */
+    /**
+     * Sends queued output until the queue is empty or the socket is full. Not re-entrant: a
+     * handler that flushes from a callback made inside this loop (writability, progress) only
+     * queues, and this loop sends it.
+     */
     private void sendQueued() {
+        if (sending) {
+            return;
+        }
+        sending = true;
+        try {
+            sendQueuedNow();
+        } finally {
+            sending = false;
+        }
+    }
+
+    private void sendQueuedNow() {
         while (open) {
             Outbound head = queue.peekFirst();
             if (head == null) {
@@ -486,11 +510,16 @@ final class EpollConnection implements Connection {
         MemorySegment staging = loop.staging;
         long stagingUsed = 0;
         int count = 0;
-        boolean fileNext = false;
+        int flags = 0;
         for (Outbound item : queue) {
+            if (item instanceof Outbound.File file) {
+                // A file region follows these bytes (an HTTP/2 DATA frame header, typically):
+                // hold them back so they share packets with the sendfile payload, which is
+                // sent right after and, being the last call, pushes them out.
+                flags = file.remaining > 0 ? LinuxNative.MSG_MORE : 0;
+                break;
+            }
             if (!(item instanceof Outbound.Bytes(ByteBuffer buffer)) || count == EpollEventLoop.MAX_IOVECS) {
-                // A DATA frame header right before its file payload: no short segment of its own.
-                fileNext = FILE_BATCHING && item instanceof Outbound.File;
                 break;
             }
             MemorySegment source = MemorySegment.ofBuffer(buffer);
@@ -515,7 +544,7 @@ final class EpollConnection implements Connection {
             }
         }
         loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr, fileNext ? LinuxNative.MSG_MORE : 0);
+        return LinuxNative.sendmsg(fd, loop.msghdr, flags);
     }
 
     private void consumeSent(long sent) {
@@ -556,6 +585,9 @@ final class EpollConnection implements Connection {
                         lastProgressNanos = System.nanoTime();
                     }
                     checkLowWatermark();
+                    if (!open) {
+                        return FileTurn.FAILED;
+                    }
                     return report(file, new SendProgress.WouldBlock(moved)) ? FileTurn.WOULD_BLOCK : FileTurn.FAILED;
                 } else if (n == 0) {
                     closeOnLoop(new IOException("file region ended early: " + file.remaining
@@ -573,10 +605,14 @@ final class EpollConnection implements Connection {
                 queue.pollFirst();
                 file.source.close();
                 checkLowWatermark();
+                if (!open) {
+                    return FileTurn.FAILED;
+                }
                 return report(file, new SendProgress.Done(moved)) ? FileTurn.DONE : FileTurn.FAILED;
             }
             checkLowWatermark();
-            if (!report(file, new SendProgress.Sent(moved))) {
+            // The handler may have closed the connection (freeing this region) when it heard.
+            if (!open || !report(file, new SendProgress.Sent(moved))) {
                 return FileTurn.FAILED;
             }
         }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
@@ -78,6 +77,8 @@ final class EpollEventLoop implements EventLoop {
     private final MemorySegment sockaddr;
     private final MemorySegment socklen;
     private final MemorySegment wakeWord;
+    /** The constant 1 that rings the eventfd; read-only after construction, shared by ringing threads. */
+    private final MemorySegment wakeIncrement;
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Set by whoever rings {@link #wakeFd}; cleared by the loop before it drains {@link #tasks}. */
@@ -107,10 +108,12 @@ final class EpollEventLoop implements EventLoop {
             wake = LinuxNative.eventfd();
         } catch (NativeCallException e) {
             LinuxNative.close(epoll);
+            arena.close();
             throw e;
         }
         this.epollFd = epoll;
         this.wakeFd = wake;
+        this.wakeIncrement = arena.allocateFrom(ValueLayout.JAVA_LONG, 1L);
         this.events = arena.allocate(LinuxNative.EPOLL_EVENT.arrayBytes(MAX_EVENTS), 8);
         this.ctlScratch = arena.allocate(16, 8);
         this.readBuffer = arena.allocate(readBufferSize, 64);
@@ -190,14 +193,12 @@ final class EpollEventLoop implements EventLoop {
     }
 
     private void ringOpenWakeFd() {
-        // A private 8-byte word per ring: callers are other threads, so the loop's scratch is off-limits.
-        try (Arena ring = Arena.ofConfined()) {
-            MemorySegment one = ring.allocateFrom(ValueLayout.JAVA_LONG, 1L);
-            long result = LinuxNative.write(wakeFd, one, 8);
-            if (result < 0 && result != -Errno.EAGAIN.number) {
-                // EAGAIN means the counter is already huge, i.e. rung; anything else means the loop is gone.
-                LOG.debug("ringing loop {} failed: {}", index, Errno.nameOf((int) -result));
-            }
+        // WAKE_INCREMENT is never written after construction, so any number of threads may hand
+        // it to the kernel at once; it is freed only after wakeFdClosed is set under wakeLock.
+        long result = LinuxNative.write(wakeFd, wakeIncrement, 8);
+        if (result < 0 && result != -Errno.EAGAIN.number) {
+            // EAGAIN means the counter is already huge, i.e. rung; anything else means the loop is gone.
+            LOG.debug("ringing loop {} failed: {}", index, Errno.nameOf((int) -result));
         }
     }
 
@@ -227,7 +228,7 @@ final class EpollEventLoop implements EventLoop {
         }
         InetSocketAddress local;
         try {
-            LinuxNative.setIntOption(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, 1);
+            LinuxNative.setIntOption(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, 1, ctlScratch);
             local = SocketAddresses.decode(sockaddr, LinuxNative.getsockname(fd, sockaddr, socklen));
             EpollConnection connection = new EpollConnection(CONNECTION_IDS.incrementAndGet(), fd, this, local, remote,
                     server.config());
@@ -531,13 +532,4 @@ final class EpollEventLoop implements EventLoop {
         }
     }
 
-    /** @return connections open on this loop; loop thread */
-    int openConnections() {
-        return connections.size();
-    }
-
-    /** For {@link EpollServer#close}: the loop's stop without joining. */
-    List<EpollConnection> connectionsSnapshot() {
-        return new ArrayList<>(connections.values());
-    }
 }

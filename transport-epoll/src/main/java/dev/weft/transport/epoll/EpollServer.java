@@ -84,7 +84,10 @@ final class EpollServer implements TransportServer {
             server.loops.get(i).adoptListener(listeners.get(i));
         }
         server.loops.forEach(EpollEventLoop::start);
-        LOG.info("epoll transport listening on {} with {} loops ({} triggered, {})", server.boundAddress, server.loops.size(),
+        if (!FileDescriptors.sendfileUsable()) {
+            LOG.info("epoll sends file regions from memory maps, not sendfile(2): {}", FileDescriptors.unavailableReason());
+        }
+        LOG.debug("epoll transport listening on {} with {} loops ({} triggered, {})", server.boundAddress, server.loops.size(),
                 tuning.trigger().name().toLowerCase(java.util.Locale.ROOT), tuning.accept().name().toLowerCase(java.util.Locale.ROOT));
         return server;
     }

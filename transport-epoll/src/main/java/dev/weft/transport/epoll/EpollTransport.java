@@ -7,6 +7,7 @@ import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The {@code epoll} transport: Linux sockets driven through {@code epoll(7)} by
@@ -21,6 +22,7 @@ import java.util.Objects;
  */
 public final class EpollTransport implements Transport {
     private final EpollTuning tuning;
+    private final Supplier<Availability> availability;
 
     /** The transport with the measured default tuning (overridable by system properties, see docs/EPOLL.md). */
     public EpollTransport() {
@@ -28,7 +30,13 @@ public final class EpollTransport implements Transport {
     }
 
     EpollTransport(EpollTuning tuning) {
+        this(tuning, EpollAvailability::get);
+    }
+
+    /** For tests: a transport that believes {@code availability}. */
+    EpollTransport(EpollTuning tuning, Supplier<Availability> availability) {
         this.tuning = Objects.requireNonNull(tuning, "tuning is null");
+        this.availability = Objects.requireNonNull(availability, "availability is null");
     }
 
     @Override
@@ -38,7 +46,7 @@ public final class EpollTransport implements Transport {
 
     @Override
     public Availability availability() {
-        return EpollAvailability.get();
+        return availability.get();
     }
 
     @Override

@@ -31,7 +31,7 @@ record EpollTuning(Trigger trigger, Accept accept) {
     }
 
     /** The measured defaults (docs/EPOLL.md). */
-    static final EpollTuning DEFAULT = new EpollTuning(Trigger.LEVEL, Accept.REUSEPORT);
+    static final EpollTuning DEFAULT = new EpollTuning(Trigger.EDGE, Accept.REUSEPORT);
 
     /** @return the defaults, overridden by the system properties if set */
     static EpollTuning fromSystemProperties() {

@@ -50,7 +50,7 @@ final class LinuxNative {
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
     static final int MSG_NOSIGNAL = 0x4000;
-    /** send flag: more data follows at once, so the kernel need not push a short segment now. */
+    /** More data follows at once: lets a frame header share packets with the sendfile payload after it. */
     static final int MSG_MORE = 0x8000;
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
@@ -155,9 +155,19 @@ final class LinuxNative {
     /** Sets an int-valued option. */
     static void setIntOption(int fd, int level, int option, int value) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment valueSegment = arena.allocateFrom(JAVA_INT, value);
-            MemorySegment capture = capture();
-            checked("setsockopt", (int) SETSOCKOPT.invokeExact(capture, fd, level, option, valueSegment, 4), capture);
+            setIntOption(fd, level, option, value, arena.allocate(JAVA_INT));
+        }
+    }
+
+    /**
+     * Sets an int-valued option, using {@code scratch} (4+ bytes owned by the calling thread) for
+     * the value: the accept path sets TCP_NODELAY on every connection without allocating.
+     */
+    static void setIntOption(int fd, int level, int option, int value, MemorySegment scratch) throws NativeCallException {
+        scratch.set(JAVA_INT, 0, value);
+        MemorySegment capture = capture();
+        try {
+            checked("setsockopt", (int) SETSOCKOPT.invokeExact(capture, fd, level, option, scratch, 4), capture);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -375,23 +385,14 @@ final class LinuxNative {
     /**
      * Gathering send of the iovecs {@code msghdr} points at (writev without SIGPIPE).
      *
+     * @param extraFlags added to MSG_NOSIGNAL, e.g. {@link #MSG_MORE}
      * @return bytes sent, or {@code -errno}
      */
-    static long sendmsg(int fd, MemorySegment msghdr) {
-        return sendmsg(fd, msghdr, 0);
-    }
-
-    /**
-     * As {@link #sendmsg(int, MemorySegment)}, with extra flags ({@link #MSG_MORE}).
-     *
-     * @return bytes sent, or {@code -errno}
-     */
-    static long sendmsg(int fd, MemorySegment msghdr, int flags) {
+    static long sendmsg(int fd, MemorySegment msghdr, int extraFlags) {
         MemorySegment capture = capture();
-        int allFlags = MSG_NOSIGNAL | flags;
         try {
             while (true) {
-                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, allFlags), capture);
+                long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, MSG_NOSIGNAL | extraFlags), capture);
                 if (result != -Errno.EINTR.number) {
                     return result;
                 }

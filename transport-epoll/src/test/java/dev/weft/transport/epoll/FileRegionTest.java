@@ -45,8 +45,13 @@ class FileRegionTest {
     private TransportServer server;
 
     private void start() throws IOException {
+        start(TransportConfig.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    private void start(java.time.Duration idleTimeout) throws IOException {
         server = new EpollTransport(EpollTuning.DEFAULT).start(
-                TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1),
+                TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1)
+                        .withIdleTimeout(idleTimeout),
                 connection -> {
                     RecordingHandler handler = new RecordingHandler(connection, false);
                     handlers.add(handler);
@@ -170,6 +175,152 @@ class FileRegionTest {
         }
     }
 
+    /**
+     * A slow reader keeps a region going for several idle timeouts; every pass that moves bytes
+     * counts as progress, so the connection is never reported idle.
+     */
+    @Test
+    void sendPassesRefreshTheIdleTimeout() throws Exception {
+        long count = 24L << 20;
+        Path file = writeFile("slow.bin", count);
+        start(java.time.Duration.ofSeconds(1));
+        try (Socket socket = connectSmallWindow(); FileChannel channel = FileChannel.open(file)) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<List<SendProgress>> done = sendRegion(handler, channel, 0, count);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[1 << 20];
+            long started = System.nanoTime();
+            for (long left = count; left > 0; ) {
+                int n = in.readNBytes(chunk, 0, (int) Math.min(chunk.length, left));
+                assertTrue(n > 0, "closed with " + left + " bytes due; idle reported: " + (handler.idle.getCount() == 0)
+                        + ", close cause: " + handler.closed.getNow(null));
+                digest.update(chunk, 0, n);
+                left -= n;
+                Thread.sleep(150); // a slow reader on purpose: 24 reads x 150 ms span over three idle timeouts
+            }
+            done.get(60, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(3_000), "the transfer outlasted the idle timeout three times");
+            assertArrayEquals(sha256(file, 0, count), digest.digest());
+            assertEquals(1, handler.idle.getCount(), "never reported idle while passes made progress");
+            assertTrue(handler.connection.isOpen());
+        }
+    }
+
+    /**
+     * Handlers flush from inside the send loop's callbacks (writability regained mid-region, a
+     * progress report): the output must stay in order and the region end exactly once.
+     */
+    @Test
+    void flushingFromCallbacksInsideTheSendLoopKeepsOrderAndOneDone() throws Exception {
+        long count = 8L << 20;
+        Path file = writeFile("reentrant.bin", count);
+        byte[] tail = "tail after writable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] last = "last, written on Done".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        CopyOnWriteArrayList<SendProgress> passes = new CopyOnWriteArrayList<>();
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        try (FileChannel channel = FileChannel.open(file)) {
+            server = new EpollTransport(EpollTuning.DEFAULT).start(
+                    TransportConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).withEventLoops(1),
+                    connection -> new dev.weft.spi.ConnectionHandler() {
+                        {
+                            connection.eventLoop().execute(() -> {
+                                // 8 MiB queued: far over the high watermark until the region is nearly out.
+                                connection.writeFile(channel, 0, count, progress -> {
+                                    passes.add(progress);
+                                    if (progress instanceof SendProgress.Done) {
+                                        connection.write(ByteBuffer.wrap(last));
+                                    }
+                                    connection.flush();
+                                });
+                                connection.flush();
+                            });
+                        }
+
+                        @Override
+                        public void onWritabilityChanged(boolean writable) {
+                            if (writable) {
+                                connection.write(ByteBuffer.wrap(tail));
+                                connection.flush();
+                            }
+                        }
+
+                        @Override
+                        public void onRead(ByteBuffer data) {
+                            data.position(data.limit());
+                        }
+
+                        @Override
+                        public void onInputClosed() {
+                            connection.close();
+                        }
+
+                        @Override
+                        public void onClosed(Throwable cause) {
+                            closed.complete(cause);
+                        }
+                    });
+            try (Socket socket = connectSmallWindow()) {
+                InputStream in = socket.getInputStream();
+                byte[] fileHash = readAndHash(in, count);
+                assertArrayEquals(sha256(file, 0, count), fileHash);
+                assertEquals(new String(tail, java.nio.charset.StandardCharsets.US_ASCII),
+                        new String(in.readNBytes(tail.length), java.nio.charset.StandardCharsets.US_ASCII));
+                assertEquals(new String(last, java.nio.charset.StandardCharsets.US_ASCII),
+                        new String(in.readNBytes(last.length), java.nio.charset.StandardCharsets.US_ASCII));
+                socket.shutdownOutput();
+                assertEquals(-1, in.read(), "nothing after the last buffer");
+            }
+            assertNull(closed.get(20, TimeUnit.SECONDS));
+            assertEquals(1, passes.stream().filter(p -> p instanceof SendProgress.Done).count(), "Done exactly once: " + passes);
+            assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum());
+        }
+    }
+
+    /**
+     * The HTTP/2 shape: a small header buffer before each 16 KiB file region (the header is sent
+     * with MSG_MORE to share packets with the payload). Everything arrives, in order, exact.
+     */
+    @Test
+    void headersInterleavedWithRegionsArriveInOrder() throws Exception {
+        int frames = 512;
+        int payload = 16 * 1024;
+        Path file = writeFile("frames.bin", (long) frames * payload);
+        start();
+        try (Socket socket = connectSmallWindow(); FileChannel channel = FileChannel.open(file)) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<Void> lastDone = new CompletableFuture<>();
+            handler.connection.eventLoop().execute(() -> {
+                for (int i = 0; i < frames; i++) {
+                    boolean last = i == frames - 1;
+                    handler.connection.write(ByteBuffer.allocate(9).putInt(0, i).putInt(4, payload));
+                    handler.connection.writeFile(channel, (long) i * payload, payload, progress -> {
+                        if (last && progress instanceof SendProgress.Done) {
+                            lastDone.complete(null);
+                        }
+                    });
+                }
+                handler.connection.flush();
+            });
+            MessageDigest expected = MessageDigest.getInstance("SHA-256");
+            MessageDigest actual = MessageDigest.getInstance("SHA-256");
+            InputStream in = socket.getInputStream();
+            try (FileChannel reader = FileChannel.open(file)) {
+                for (int i = 0; i < frames; i++) {
+                    ByteBuffer header = ByteBuffer.wrap(in.readNBytes(9));
+                    assertEquals(i, header.getInt(0), "frame header " + i + " in its place");
+                    assertEquals(payload, header.getInt(4));
+                    actual.update(in.readNBytes(payload));
+                    ByteBuffer slice = ByteBuffer.allocate(payload);
+                    reader.read(slice, (long) i * payload);
+                    expected.update(slice.flip());
+                }
+            }
+            assertArrayEquals(expected.digest(), actual.digest());
+            lastDone.get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void zeroLengthRegionCompletesWithDoneZero() throws Exception {
         Path file = writeFile("empty-region.bin", 10);
@@ -190,6 +341,23 @@ class FileRegionTest {
             Throwable cause = handler.closed.get(20, TimeUnit.SECONDS);
             assertTrue(cause instanceof IOException && cause.getMessage().contains("shorter than the region"), String.valueOf(cause));
             assertEquals(1000, socket.getInputStream().readAllBytes().length, "what the file had was sent before the error");
+        }
+    }
+
+    /** A channel whose fd is out of reach goes out from a memory map instead: same bytes, same passes. */
+    @Test
+    void channelWithoutReachableFdIsSentFromAMemoryMap() throws Exception {
+        long count = 24L << 20;
+        Path file = writeFile("mapped.bin", count + 100);
+        start();
+        try (Socket socket = connectSmallWindow(); FileChannel channel = new ForwardingFileChannel(FileChannel.open(file))) {
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            CompletableFuture<List<SendProgress>> done = sendRegion(handler, channel, 100, count);
+            byte[] received = readAndHash(socket.getInputStream(), count);
+            List<SendProgress> passes = done.get(60, TimeUnit.SECONDS);
+            assertArrayEquals(sha256(file, 100, count), received);
+            assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum());
+            assertInstanceOf(SendProgress.Done.class, passes.getLast());
         }
     }
 
@@ -250,7 +418,7 @@ class FileRegionTest {
                     }
                 }
             }
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling with a deadline, not spinning a shared CPU
         }
         throw new AssertionError("strace never attached to " + threadName);
     }
