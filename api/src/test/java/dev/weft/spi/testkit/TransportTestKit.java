@@ -13,6 +13,7 @@ import dev.weft.spi.ConnectionInitializer;
 import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.testing.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,13 +108,7 @@ public abstract class TransportTestKit {
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(5); // polling with a deadline, not sleeping to hide a race
-        }
+        Poll.until(what, Duration.ofSeconds(60), condition);
     }
 
     private static byte[] randomBytes(int size, long seed) {

@@ -1,5 +1,6 @@
 package dev.weft.server.e2e;
 
+import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -253,12 +254,14 @@ class UploadIT {
             assertTrue(walk.anyMatch(path -> path.getFileName().toString().equals(".lock")),
                     "no server run directory in " + tmpDir + ": the check would look in the wrong place");
         }
-        long deadline = System.nanoTime() + CLEANUP_DEADLINE.toNanos();
-        List<Path> left = uploadFiles(tmpDir);
-        while (!left.isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "temp files left after " + CLEANUP_DEADLINE + ": " + left);
-            Thread.sleep(20); // polling the temp directory, with a deadline
-            left = uploadFiles(tmpDir);
+        Poll.until("no upload temp file left in " + tmpDir, CLEANUP_DEADLINE, () -> uncheckedUploadFiles(tmpDir).isEmpty());
+    }
+
+    private static List<Path> uncheckedUploadFiles(Path tmpDir) {
+        try {
+            return uploadFiles(tmpDir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.server.hostile;
 
+import dev.weft.testing.Poll;
 import static dev.weft.server.hostile.H2Attacker.CANCEL;
 import static dev.weft.server.hostile.H2Attacker.ENHANCE_YOUR_CALM;
 import static dev.weft.server.hostile.H2Attacker.FLOW_CONTROL_ERROR;
@@ -77,13 +78,7 @@ class Http2AttacksTest {
     }
 
     private static void awaitTrue(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + within + ": " + what);
-            }
-            Thread.sleep(Duration.ofMillis(10)); // polling with a deadline, not waiting out a race
-        }
+        Poll.until(what, within, condition);
     }
 
     private static void assertCalm(H2Attacker.Ending ending) {

@@ -1,5 +1,6 @@
 package dev.weft.server.hostile;
 
+import dev.weft.testing.Poll;
 import static dev.weft.server.hostile.H2Attacker.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,11 +61,7 @@ class MultipartBombsTest {
         honest.close();
         assertTrue(honest.failures.isEmpty(), () -> "honest client failed: " + honest.failures);
         assertTrue(honest.successes.get() > 0, "honest client made no calls");
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (server.tempFiles() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(Duration.ofMillis(20)); // polling with a deadline for the exchange's cleanup
-        }
-        assertEquals(0, server.tempFiles(), "temp files left behind");
+        Poll.until("temp files of the exchange deleted", Duration.ofSeconds(10), () -> server.tempFiles() == 0);
     }
 
     /** A million tiny parts: stopped at the part cap. */

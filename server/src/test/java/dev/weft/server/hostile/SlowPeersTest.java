@@ -1,5 +1,6 @@
 package dev.weft.server.hostile;
 
+import dev.weft.testing.Poll;
 import static dev.weft.server.hostile.H2Attacker.ENHANCE_YOUR_CALM;
 import static dev.weft.server.hostile.H2Attacker.NO_ERROR;
 import static dev.weft.server.hostile.H2Attacker.request;
@@ -156,10 +157,8 @@ class SlowPeersTest {
             assertEquals(NO_ERROR, ending.goAwayCode(), ending::toString);
             assertTrue(ending.closed(), ending::toString);
         }
-        long deadline = System.nanoTime() + END_WITHIN.toNanos();
-        while (server.hangInterrupted.get() < server.hangStarted.get() && System.nanoTime() < deadline) {
-            Thread.sleep(Duration.ofMillis(10)); // polling with a deadline for the interrupts
-        }
+        Poll.until("every started /hang handler interrupted", END_WITHIN,
+                () -> server.hangInterrupted.get() >= server.hangStarted.get());
         assertTrue(server.hangStarted.get() > 0, "no /hang handler started");
         assertEquals(server.hangStarted.get(), server.hangInterrupted.get(), "handlers left running");
     }
