@@ -3,11 +3,9 @@ package dev.weft.http2;
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
-import dev.weft.api.ProgressListener;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
-import dev.weft.spi.Cancellable;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
 import dev.weft.spi.ProtocolContext;
@@ -16,10 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -28,22 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives one connection's {@link ServerConnection} from the transport's callbacks and serves its
  * requests: a {@link StreamExchange} per stream, its handler on a thread from
- * {@link ProtocolContext#handlerExecutor()}, its response sent by {@link #pump} as windows and
- * back-pressure allow.
+ * {@link ProtocolContext#handlerExecutor()}, its response sent by the {@link ResponseSender} as
+ * windows and back-pressure allow; the {@link SlowPeerWatch} times out peers that dribble.
  *
- * <p>Threading: every method but {@link #submit} and the credit callback runs on the
- * connection's event loop, which owns all fields; handler threads come in through
- * {@code eventLoop().execute}.
+ * <p>Threading: every method but {@link #submit}, {@link #exchangeFinished} and the credit
+ * callback runs on the connection's event loop, which owns all fields (and the parts'); handler
+ * threads come in through {@code eventLoop().execute}.
  */
 final class Http2Session implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Http2Session.class);
-    /**
-     * Output queued in the transport up to which file regions keep being queued. Past the
-     * transport's high watermark on purpose: a queued region costs no heap (the transport reads it
-     * from the file as the socket drains), and a deeper queue moves a large file in far fewer
-     * loop passes than the watermark's 64 KiB would.
-     */
-    private static final long FILE_QUEUE_BYTES = 1 << 20;
     /** After our last frame, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
 
@@ -53,19 +42,10 @@ final class Http2Session implements ConnectionHandler {
     private final ServerConnection core;
     /** Loop: live exchanges by stream id, in arrival order. */
     private final Map<Integer, StreamExchange> exchanges = new LinkedHashMap<>();
-    /** Loop: file regions still open. */
-    private final Set<FileSource> files = new HashSet<>();
-    private final Cancellable prefaceTimer;
-    /** Loop: when the current unfinished frame or header block stopped making progress, or 0. */
-    private long stalledSinceNanos;
-    /** Loop: {@link ServerConnection#inputProgress()} when {@link #stalledSinceNanos} was set. */
-    private long stalledProgress = -1;
-    /** Loop: the pending stall check, or null. */
-    private Cancellable stallTimer;
+    private final ResponseSender sender;
+    private final SlowPeerWatch slowPeers;
     /** Whether this connection already logged a refused stream. */
     private boolean refusalLogged;
-    /** Whether a flush task is queued on the loop. */
-    private boolean flushQueued;
     private boolean shuttingDown;
     private boolean closing;
     private boolean closed;
@@ -75,7 +55,8 @@ final class Http2Session implements ConnectionHandler {
         this.context = context;
         this.settings = settings;
         this.core = new ServerConnection(settings);
-        this.prefaceTimer = connection.eventLoop().schedule(this::prefaceTimedOut, settings.slowPeerTimeout());
+        this.sender = new ResponseSender(this, connection, core, exchanges);
+        this.slowPeers = new SlowPeerWatch(this, connection, core, settings.slowPeerTimeout());
     }
 
     @Override
@@ -85,7 +66,7 @@ final class Http2Session implements ConnectionHandler {
         }
         guarded(() -> {
             core.receive(data);
-            watchStalledInput();
+            slowPeers.inputTaken();
             handleEvents();
             flush();
         });
@@ -95,7 +76,7 @@ final class Http2Session implements ConnectionHandler {
      * Runs loop work so that a bug of ours ends this connection cleanly (GOAWAY INTERNAL_ERROR,
      * handlers stopped) instead of escaping into the transport's loop.
      */
-    private void guarded(Runnable work) {
+    void guarded(Runnable work) {
         try {
             work.run();
         } catch (RuntimeException bug) {
@@ -112,44 +93,16 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    /**
-     * Slowloris: a frame or a header block (HEADERS + CONTINUATION) dribbled an octet at a time
-     * keeps the idle timer quiet forever, so once started it must finish within
-     * {@link Http2Settings#slowPeerTimeout()}.
-     */
-    private void watchStalledInput() {
-        if (!core.isInputIncomplete()) {
-            stalledSinceNanos = 0;
-            return;
-        }
-        long progress = core.inputProgress();
-        if (stalledSinceNanos != 0 && progress == stalledProgress) {
-            return; // still the same unfinished frame or block; the timer is running
-        }
-        stalledSinceNanos = System.nanoTime();
-        stalledProgress = progress;
-        if (stallTimer == null) {
-            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput), settings.slowPeerTimeout());
-        }
-    }
-
-    private void checkStalledInput() {
-        stallTimer = null;
-        if (stalledSinceNanos == 0 || closing || closed) {
-            return;
-        }
-        long timeout = settings.slowPeerTimeout().toNanos();
-        long waited = System.nanoTime() - stalledSinceNanos;
-        if (waited < timeout) {
-            stallTimer = connection.eventLoop().schedule(() -> guarded(this::checkStalledInput),
-                    Duration.ofNanos(timeout - waited));
-            return;
-        }
-        LOG.info("h2 connection {} from {}: frame or header block unfinished after {}, closing", connection.id(),
-                connection.remoteAddress(), settings.slowPeerTimeout());
-        core.abandon(ErrorCode.ENHANCE_YOUR_CALM, "frame or header block too slow");
+    /** Loop: the connection is given up from our side (a timeout): GOAWAY {@code code}, then close. */
+    void abandon(ErrorCode code, String reason) {
+        core.abandon(code, reason);
         handleEvents();
         flush();
+    }
+
+    /** @return whether the connection is closing or closed: nothing more is sent */
+    boolean isClosing() {
+        return closing || closed;
     }
 
     private void handleEvents() {
@@ -182,11 +135,11 @@ final class Http2Session implements ConnectionHandler {
                 }
                 case Http2Event.WindowOpened opened -> {
                     if (opened.streamId() == 0) {
-                        pumpAll();
+                        sender.pumpAll();
                     } else {
                         StreamExchange exchange = exchanges.get(opened.streamId());
                         if (exchange != null) {
-                            pump(exchange);
+                            sender.pump(exchange);
                         }
                     }
                 }
@@ -216,7 +169,7 @@ final class Http2Session implements ConnectionHandler {
     private void startExchange(Http2Event.RequestStarted started) {
         int streamId = started.streamId();
         RequestBody body = started.endStream() ? null
-                : new RequestBody(started.head().contentLength(), new CreditBatch(streamId)::consumed);
+                : new RequestBody(started.head().contentLength(), new CreditBatch(streamId, this, connection, core)::consumed);
         BasicRequest request = BasicRequest.builder()
                 .method(started.head().method())
                 .target(started.head().target())
@@ -241,198 +194,14 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    /**
-     * Request data of one stream consumed (or discarded) by its handler, to be credited to the
-     * peer on the loop. Credits that pile up while a hand-over is on its way ride along with it,
-     * so a fast reader costs one loop task per batch, not one per DATA frame.
-     *
-     * <p>Threading: {@link #consumed} from any thread; {@code pending} is atomic.
-     */
-    private final class CreditBatch {
-        private final int streamId;
-        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-
-        CreditBatch(int streamId) {
-            this.streamId = streamId;
-        }
-
-        void consumed(int octets) {
-            if (octets <= 0) {
-                return;
-            }
-            if (connection.eventLoop().inEventLoop()) {
-                core.dataConsumed(streamId, octets);
-                return; // the loop code that discarded the data flushes
-            }
-            if (pending.getAndAdd(octets) != 0) {
-                return; // a hand-over is already on its way and will take these too
-            }
-            try {
-                connection.eventLoop().execute(() -> guarded(() -> {
-                    core.dataConsumed(streamId, pending.getAndSet(0));
-                    flushSoon();
-                }));
-            } catch (RejectedExecutionException e) {
-                // the loop has stopped, and with it the connection: there is nobody left to credit
-            }
-        }
-    }
-
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
-        try {
-            connection.eventLoop().execute(() -> guarded(() -> accept(exchange, piece, done)));
-        } catch (RejectedExecutionException e) {
-            if (piece instanceof Outbound.File file) {
-                file.source().closeNow();
-            }
-            done.completeExceptionally(new IOException("connection closed", e));
-        }
+        sender.submit(exchange, piece, done);
     }
 
-    private void accept(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
-        if (exchanges.get(exchange.streamId) != exchange || exchange.isAborted()) {
-            if (piece instanceof Outbound.File file) {
-                file.source().finishQueuing();
-            }
-            done.completeExceptionally(new IOException("h2 stream " + exchange.streamId + " is gone"));
-            return;
-        }
-        if (piece instanceof Outbound.File file) {
-            files.add(file.source());
-        }
-        exchange.pending = piece;
-        exchange.pendingDone = done;
-        pump(exchange);
-        flushSoon();
-    }
-
-    /**
-     * Flushes after the tasks already queued on the loop: the responses of many handlers that
-     * finish together leave in one gathering write instead of one write each.
-     */
-    private void flushSoon() {
-        if (flushQueued) {
-            return;
-        }
-        flushQueued = true;
-        connection.eventLoop().execute(() -> guarded(() -> {
-            flushQueued = false;
-            flush();
-        }));
-    }
-
-    /** Sends as much of the exchange's pending piece as windows and the transport allow. */
-    private void pump(StreamExchange exchange) {
-        Outbound piece = exchange.pending;
-        if (piece == null || closing) {
-            return;
-        }
-        int id = exchange.streamId;
-        switch (piece) {
-            case Outbound.HeaderBlock block -> {
-                boolean sent = core.sendHeaders(id, block.fields(), block.endStream());
-                if (sent && block.then() != null) {
-                    exchange.pending = block.then();
-                    pump(exchange);
-                } else {
-                    completePending(exchange, sent);
-                }
-            }
-            case Outbound.Reset reset -> {
-                core.resetStream(id, reset.code());
-                completePending(exchange, true);
-            }
-            case Outbound.Data data -> {
-                ByteBuffer buffer = data.data();
-                while (true) {
-                    if (!core.canSend(id)) {
-                        completePending(exchange, false);
-                        return;
-                    }
-                    if (!buffer.hasRemaining()) {
-                        completePending(exchange, core.sendData(id, buffer, data.endStream()));
-                        return;
-                    }
-                    int window = core.sendWindow(id);
-                    if (window == 0 || !connection.isWritable()) {
-                        return; // resumed by WindowOpened or onWritabilityChanged
-                    }
-                    int take = Math.min(window, Math.min(buffer.remaining(), 4 * core.peerMaxFrameSize()));
-                    ByteBuffer chunk = buffer.slice(buffer.position(), take);
-                    buffer.position(buffer.position() + take);
-                    core.sendData(id, chunk, data.endStream() && !buffer.hasRemaining());
-                    drainCore();
-                    if (!buffer.hasRemaining()) {
-                        completePending(exchange, true);
-                        return;
-                    }
-                }
-            }
-            case Outbound.File file -> {
-                FileSource source = file.source();
-                while (true) {
-                    if (!core.canSend(id)) {
-                        source.finishQueuing();
-                        if (source.isClosed()) {
-                            files.remove(source);
-                        }
-                        completePending(exchange, false);
-                        return;
-                    }
-                    int window = core.sendWindow(id);
-                    if (window == 0 || connection.pendingOutputBytes() >= FILE_QUEUE_BYTES) {
-                        return; // resumed by WindowOpened or onWritabilityChanged
-                    }
-                    int take = (int) Math.min(Math.min(window, core.peerMaxFrameSize()), source.remaining);
-                    boolean last = take == source.remaining;
-                    core.sendDataHeader(id, take, last);
-                    drainCore();
-                    ProgressListener region = source.regionListener();
-                    connection.writeFile(source.channel, source.position, take, progress -> {
-                        region.onProgress(progress);
-                        if (source.isClosed()) {
-                            files.remove(source);
-                        }
-                    });
-                    source.position += take;
-                    source.remaining -= take;
-                    if (last) {
-                        // Stays in files until its last region is sent: a close before then closes it.
-                        source.finishQueuing();
-                        completePending(exchange, true);
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    private void completePending(StreamExchange exchange, boolean sent) {
-        CompletableFuture<Void> done = exchange.pendingDone;
-        exchange.pending = null;
-        exchange.pendingDone = null;
-        if (sent && !core.canSend(exchange.streamId)) {
-            // The response ended (END_STREAM or our reset): the exchange is over for the loop, so
-            // the handler thread need not hop back here when it finishes.
-            exchanges.remove(exchange.streamId);
-            exchange.markEndedOnLoop();
-            closeIfDone();
-        }
-        if (done == null) {
-            return;
-        }
-        if (sent) {
-            done.complete(null);
-        } else {
-            done.completeExceptionally(new IOException("h2 stream " + exchange.streamId + " is gone"));
-        }
-    }
-
-    private void pumpAll() {
-        for (StreamExchange exchange : new ArrayList<>(exchanges.values())) {
-            pump(exchange);
-        }
+    /** Loop: flush after the tasks already queued on the loop (see {@link ResponseSender#flushSoon}). */
+    void flushSoon() {
+        sender.flushSoon();
     }
 
     /** Handler thread, at the very end of its exchange. */
@@ -458,13 +227,7 @@ final class Http2Session implements ConnectionHandler {
     }
 
     private void abortExchange(StreamExchange exchange, IOException cause) {
-        Outbound pending = exchange.pending;
-        if (pending instanceof Outbound.File file) {
-            file.source().finishQueuing();
-            if (file.source().isClosed()) {
-                files.remove(file.source());
-            }
-        }
+        sender.abandonPending(exchange);
         exchange.abort(cause);
     }
 
@@ -475,14 +238,14 @@ final class Http2Session implements ConnectionHandler {
         exchanges.clear();
     }
 
-    private void drainCore() {
+    void drainCore() {
         ByteBuffer next;
         while ((next = core.pollOutput()) != null) {
             connection.write(next);
         }
     }
 
-    private void flush() {
+    void flush() {
         if (closed) {
             return;
         }
@@ -493,7 +256,7 @@ final class Http2Session implements ConnectionHandler {
         }
     }
 
-    private void closeIfDone() {
+    void closeIfDone() {
         if ((shuttingDown || core.isGoingAway()) && exchanges.isEmpty()) {
             closeAfterFlush();
         }
@@ -527,14 +290,6 @@ final class Http2Session implements ConnectionHandler {
         return local == null ? "localhost" : local.getHostString() + ":" + local.getPort();
     }
 
-    private void prefaceTimedOut() {
-        if (!core.isEstablished() && !closing && !closed) {
-            LOG.info("h2 connection {} from {}: no preface and SETTINGS within {}, closing", connection.id(),
-                    connection.remoteAddress(), settings.slowPeerTimeout());
-            connection.close();
-        }
-    }
-
     @Override
     public void onInputClosed() {
         abortAll(new IOException("peer closed the connection"));
@@ -545,7 +300,7 @@ final class Http2Session implements ConnectionHandler {
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
             guarded(() -> {
-                pumpAll();
+                sender.pumpAll();
                 flush();
             });
         }
@@ -593,14 +348,8 @@ final class Http2Session implements ConnectionHandler {
     @Override
     public void onClosed(Throwable cause) {
         closed = true;
-        prefaceTimer.cancel();
-        if (stallTimer != null) {
-            stallTimer.cancel();
-        }
+        slowPeers.cancel();
         abortAll(new IOException("connection closed", cause));
-        for (FileSource file : files) {
-            file.closeNow();
-        }
-        files.clear();
+        sender.closeFiles();
     }
 }
