@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /**
  * A framing protocol ({@code h2}, {@code wireproto}): turns a connection's bytes into requests
@@ -26,6 +27,18 @@ public interface Protocol {
     /** @return whether it can run here, and if not why */
     default Availability availability() {
         return Availability.availableHere();
+    }
+
+    /**
+     * The protocol's ALPN id (RFC 7301), by which a TLS client asks for it during the handshake:
+     * {@code h2}, {@code http/1.1}. A TLS listener offers the ids of its protocols and hands the
+     * decrypted connection to the one the client picked. The default has none: such a protocol
+     * is reached over TLS only by a client that offers no ALPN at all.
+     *
+     * @return the id, or empty
+     */
+    default Optional<String> alpnId() {
+        return Optional.empty();
     }
 
     /**

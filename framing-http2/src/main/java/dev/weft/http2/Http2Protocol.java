@@ -9,6 +9,7 @@ import dev.weft.spi.ProtocolContext;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Protocol {@code h2}: HTTP/2 over cleartext TCP with prior knowledge (RFC 9113 §3.3), every
@@ -42,6 +43,12 @@ public final class Http2Protocol implements Protocol {
     @Override
     public String description() {
         return "h2: HTTP/2 with prior knowledge (RFC 9113, HPACK RFC 7541)";
+    }
+
+    /** {@code h2}: HTTP/2 over TLS (RFC 9113 §3.2). */
+    @Override
+    public Optional<String> alpnId() {
+        return Optional.of(NAME);
     }
 
     /** @return the settings in force */

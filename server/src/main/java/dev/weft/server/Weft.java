@@ -9,6 +9,8 @@ import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.tls.TlsConfig;
+import dev.weft.tls.TlsLayer;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -16,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -73,6 +77,8 @@ public final class Weft {
         private Duration shutdownGrace = Duration.ofSeconds(10);
         private BodyPolicy bodyPolicy;
         private String bodyPolicyName = "default";
+        private TlsConfig tls;
+        private Duration handshakeTimeout = TlsLayer.DEFAULT_HANDSHAKE_TIMEOUT;
         private final List<Module> overrides = new ArrayList<>();
         private ClassLoader classLoader = Weft.class.getClassLoader();
         private Plugins plugins;
@@ -159,6 +165,28 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * Serves TLS on this listener ({@code https://}): the handshake's ALPN picks the protocol
+         * among those served that have an ALPN id ({@code h2}, {@code http/1.1}); a client
+         * offering no ALPN gets the protocol detected from its first decrypted bytes, as on a
+         * cleartext port (so a prior-knowledge HTTP/2 client gets {@code h2}). Files are then
+         * read and encrypted in user space instead of {@code sendfile}.
+         *
+         * @param config credentials: {@link TlsConfig#fromPem}, {@link TlsConfig#selfSigned()}, or
+         *     {@code null} for cleartext (the default)
+         * @return this
+         */
+        public Builder tls(TlsConfig config) {
+            tls = config;
+            return this;
+        }
+
+        /** @return this, closing a TLS connection whose handshake is not done within {@code value} (default 10 s) */
+        public Builder tlsHandshakeTimeout(Duration value) {
+            handshakeTimeout = Objects.requireNonNull(value, "handshakeTimeout is null");
+            return this;
+        }
+
         /** @return this, with Guice modules whose bindings override the plugins' */
         public Builder override(Module... modules) {
             overrides.addAll(Arrays.asList(modules));
@@ -204,9 +232,11 @@ public final class Weft {
             Plugins bound = plugins();
             Transport chosenTransport = bound.transport(transport);
             List<Protocol> protocols = protocolsFor(bound);
-            ConnectionInitializer initializer = protocols.size() == 1
+            ConnectionInitializer cleartext = protocols.size() == 1
                     ? connection -> protocols.getFirst().open(connection, context)
                     : connection -> new ProtocolDetector(connection, protocols, context, detectionTimeout);
+            TlsLayer tlsLayer = tls == null ? null : tlsLayer(protocols);
+            ConnectionInitializer initializer = tlsLayer == null ? cleartext : secured(tlsLayer, protocols, cleartext, context);
             InetSocketAddress address = new InetSocketAddress(host, port);
             TransportConfig config = TransportConfig.of(address)
                     .withEventLoops(eventLoops)
@@ -223,7 +253,35 @@ public final class Weft {
             } catch (IllegalStateException e) {
                 throw new WeftStartupException(e.getMessage(), e);
             }
-            return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context);
+            return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context,
+                    tlsLayer);
+        }
+
+        /** ALPN offers the served protocols' ids in their order of preference (h2 first). */
+        private TlsLayer tlsLayer(List<Protocol> protocols) {
+            List<String> ids = new ArrayList<>();
+            for (Protocol candidate : protocols) {
+                candidate.alpnId().filter(id -> !ids.contains(id)).ifPresent(ids::add);
+            }
+            return new TlsLayer(tls, ids, handshakeTimeout);
+        }
+
+        private static ConnectionInitializer secured(TlsLayer layer, List<Protocol> protocols, ConnectionInitializer cleartext,
+                                                     ProtocolContext context) {
+            Map<String, Protocol> byAlpn = new LinkedHashMap<>();
+            for (Protocol candidate : protocols) {
+                candidate.alpnId().ifPresent(id -> byAlpn.putIfAbsent(id, candidate));
+            }
+            return layer.wrap((connection, alpn) -> {
+                if (alpn.isEmpty()) {
+                    return cleartext.initialize(connection); // no ALPN: detected from the first bytes
+                }
+                Protocol chosen = byAlpn.get(alpn);
+                if (chosen == null) {
+                    throw new IllegalStateException("ALPN agreed on '" + alpn + "', which no protocol here serves");
+                }
+                return chosen.open(connection, context);
+            });
         }
 
         private List<Protocol> protocolsFor(Plugins bound) {

@@ -2,9 +2,11 @@ package dev.weft.server;
 
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.TransportServer;
+import dev.weft.tls.TlsLayer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,15 +20,22 @@ public final class WeftServer implements AutoCloseable {
     private final List<String> protocolNames;
     private final Duration shutdownGrace;
     private final ProtocolContext context;
+    private final TlsLayer tls;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     WeftServer(TransportServer transportServer, String transportName, List<String> protocolNames,
-               Duration shutdownGrace, ProtocolContext context) {
+               Duration shutdownGrace, ProtocolContext context, TlsLayer tls) {
         this.transportServer = transportServer;
         this.transportName = transportName;
         this.protocolNames = protocolNames;
         this.shutdownGrace = shutdownGrace;
         this.context = context;
+        this.tls = tls;
+    }
+
+    /** @return the TLS layer (credentials, ALPN ids offered), or empty for a cleartext listener */
+    public Optional<TlsLayer> tls() {
+        return Optional.ofNullable(tls);
     }
 
     /** @return the bound address */

@@ -37,6 +37,11 @@ final class PluginsCommand {
                     entry.getValue().getClass().getName(), Plugins.origin(entry.getValue().getClass()));
         }
         out.println();
+        out.println("TLS (weft-tls, with --tls-cert/--tls-key or --tls-self-signed):");
+        out.println("  JDK SSLEngine, TLSv1.3/TLSv1.2, ALPN ids: " + String.join(", ", plugins.protocols().values().stream()
+                .filter(p -> p.availability().available()).flatMap(p -> p.alpnId().stream()).toList()));
+        out.println("  files under TLS are read and encrypted in user space (no sendfile/zero-copy)");
+        out.println();
         out.println("Body policies:");
         for (Map.Entry<String, BodyPolicy> entry : plugins.bodyPolicies().entrySet()) {
             BodyPolicy policy = entry.getValue();

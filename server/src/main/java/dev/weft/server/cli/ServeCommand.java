@@ -7,11 +7,14 @@ import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
+import dev.weft.tls.TlsConfig;
+import dev.weft.tls.TlsConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +23,9 @@ import org.slf4j.LoggerFactory;
 final class ServeCommand {
     private static final Logger LOG = LoggerFactory.getLogger("weft");
 
-    static final Set<String> FLAGS = Set.of("host", "port", "transport", "protocol", "root", "loops",
-            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir");
+    static final Set<String> FLAGS = union(Set.of("host", "port", "transport", "protocol", "root", "loops",
+            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir"),
+            Tls.FLAGS);
 
     private ServeCommand() {
     }
@@ -37,6 +41,7 @@ final class ServeCommand {
                 .idleTimeout(Duration.ofSeconds(flags.getInt("idle-timeout", 30, 1, 86_400)))
                 .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
         BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
+        Tls.checkFlags(flags);
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
         }
@@ -44,6 +49,7 @@ final class ServeCommand {
         TempDirectory temp = openTempDirectory(flags);
         WeftServer server;
         try {
+            builder.tls(Tls.config(flags));
             server = builder.handler(DemoRoutes.create(root, temp))
                     .bodyPolicy(quotas.withTempDirectory(temp.runDirectory()))
                     .start();
@@ -57,14 +63,60 @@ final class ServeCommand {
             temp.close();
             LOG.info("stopped");
         }));
-        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}, {} event loops, root {})",
+        server.tls().ifPresent(tls -> LOG.info("TLS: {}; {}; ALPN offers {}; no ALPN: detected from the first bytes; "
+                + "files are read and encrypted in user space under TLS (no sendfile)", tls.config().description(),
+                String.join("/", tls.config().protocols()), tls.alpnIds().isEmpty() ? "nothing" : String.join(", ", tls.alpnIds())));
+        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}{}, {} event loops, root {})",
                 server.address().getHostString(), server.port(), server.transportName(),
                 String.join("+", server.protocolNames()),
                 server.protocolNames().size() > 1 ? " detected per connection" : "",
+                server.tls().isPresent() ? ", TLS" : "",
                 server.eventLoops(), root.toAbsolutePath().normalize());
         server.awaitTermination();
         return 0;
     }
+
+    private static Set<String> union(Set<String> first, Set<String> second) {
+        Set<String> all = new HashSet<>(first);
+        all.addAll(second);
+        return Set.copyOf(all);
+    }
+
+    // ---- TLS flags (helper "tls"): --tls-cert PEM --tls-key PEM | --tls-self-signed ----------
+    /** The TLS flags, kept in one block so that a new CLI parser can take them over as they are. */
+    static final class Tls {
+        static final Set<String> FLAGS = Set.of("tls-cert", "tls-key", "tls-self-signed!");
+
+        private Tls() {
+        }
+
+        /** Checks the combination before anything starts. */
+        static void checkFlags(Flags flags) {
+            boolean pem = flags.has("tls-cert") || flags.has("tls-key");
+            if (pem && flags.has("tls-self-signed")) {
+                throw new Flags.UsageException("--tls-self-signed and --tls-cert/--tls-key exclude each other");
+            }
+            if (flags.has("tls-cert") != flags.has("tls-key")) {
+                throw new Flags.UsageException("--tls-cert and --tls-key go together (PEM certificate chain and PKCS#8 PEM key)");
+            }
+        }
+
+        /** @return the TLS credentials the flags ask for, or null for cleartext */
+        static TlsConfig config(Flags flags) {
+            try {
+                if (flags.has("tls-self-signed")) {
+                    return TlsConfig.selfSigned();
+                }
+                if (flags.has("tls-cert")) {
+                    return TlsConfig.fromPem(Path.of(flags.get("tls-cert", "")), Path.of(flags.get("tls-key", "")));
+                }
+                return null;
+            } catch (TlsConfigException e) {
+                throw new WeftStartupException(e.getMessage(), e);
+            }
+        }
+    }
+    // ---- end of TLS flags --------------------------------------------------------------------
 
     /** Opens the private temp directory, sweeping leftovers of a crashed run. */
     static TempDirectory openTempDirectory(Flags flags) {

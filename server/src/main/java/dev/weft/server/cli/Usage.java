@@ -27,10 +27,16 @@ final class Usage {
               --tmp-dir DIR      where form files are saved (default: a private folder under java.io.tmpdir)
               SIZE accepts a number of bytes or a suffix: 64k, 10m, 2g.
 
+            serve TLS flags (https://; ALPN picks h2 or http/1.1):
+              --tls-cert PEM     certificate chain, PEM (leaf first)
+              --tls-key PEM      its private key, PKCS#8 PEM (RSA, EC or Ed25519)
+              --tls-self-signed  make a development certificate for localhost at start-up (curl -k)
+
             Environment: JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx96m weft serve).
             Examples:
               weft serve --port 8443 --transport epoll
               curl --http2-prior-knowledge http://127.0.0.1:8080/hello
+              weft serve --tls-self-signed --port 8443   then   curl -k https://127.0.0.1:8443/hello
             """;
 
     private Usage() {
