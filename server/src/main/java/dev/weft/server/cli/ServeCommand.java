@@ -42,6 +42,7 @@ final class ServeCommand {
                 .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
         BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
         Tls.checkFlags(flags);
+        builder.tls(Tls.config(flags));
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
         }
@@ -49,7 +50,6 @@ final class ServeCommand {
         TempDirectory temp = openTempDirectory(flags);
         WeftServer server;
         try {
-            builder.tls(Tls.config(flags));
             server = builder.handler(DemoRoutes.create(root, temp))
                     .bodyPolicy(quotas.withTempDirectory(temp.runDirectory()))
                     .start();

@@ -102,6 +102,11 @@ final class ServedWeft implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path).toString();
     }
 
+    /** @return {@code https://127.0.0.1:<port><path>}, for a server started with a {@code --tls-*} flag */
+    String httpsUrl(String path) {
+        return URI.create("https://127.0.0.1:" + port + path).toString();
+    }
+
     /** @return the server JVM's process id (the launcher execs it) */
     long pid() {
         return process.pid();
