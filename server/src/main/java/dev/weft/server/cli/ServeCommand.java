@@ -7,11 +7,9 @@ import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
-    static final Set<String> FLAGS = union(Set.of("host", "port", "transport", "protocol", "root", "loops",
-            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir",
-            // minimum data rates (issue 17)
-            "min-request-rate", "min-response-rate", "rate-grace"),
-            Tls.FLAGS);
+import dev.weft.spi.MinDataRate;
+import dev.weft.tls.TlsConfig;
+import dev.weft.tls.TlsConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
