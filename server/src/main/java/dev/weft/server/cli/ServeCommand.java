@@ -86,6 +86,7 @@ final class ServeCommand {
     static Http2Settings http2Settings(ServeConfig config) {
         try {
             Http2Settings.Limits limits = new Http2Settings.Limits(config.whole(H2_RESET_BUDGET),
+                    config.whole(H2_RESET_REFILL_PER_SECOND),
                     config.whole(H2_MAX_CONTINUATION_FRAMES), config.intSize(H2_MAX_HEADER_BLOCK),
                     config.whole(H2_MAX_QUEUED_CONTROL_FRAMES), config.whole(H2_MAX_EMPTY_FRAMES));
             return new Http2Settings(config.whole(H2_MAX_CONCURRENT_STREAMS), config.intSize(H2_INITIAL_WINDOW),

@@ -71,10 +71,10 @@ class ServeConfigTest {
     void everyHttp2LimitHasAFlag() {
         ServeConfig config = resolve(Map.of(), "--h2-max-concurrent-streams", "7", "--h2-initial-window", "2m",
                 "--h2-connection-window", "8m", "--h2-max-frame-size", "32k", "--h2-max-header-list", "8k",
-                "--h2-slow-peer-timeout", "3", "--h2-reset-budget", "50", "--h2-max-continuation-frames", "8",
+                "--h2-slow-peer-timeout", "3", "--h2-reset-budget", "50", "--h2-reset-refill-per-second", "20", "--h2-max-continuation-frames", "8",
                 "--h2-max-header-block", "16k", "--h2-max-queued-control-frames", "99", "--h2-max-empty-frames", "5");
         Http2Settings expected = new Http2Settings(7, 2 << 20, 8 << 20, 32 << 10, 8 << 10,
-                new Http2Settings.Limits(50, 8, 16 << 10, 99, 5), Duration.ofSeconds(3));
+                new Http2Settings.Limits(50, 20, 8, 16 << 10, 99, 5), Duration.ofSeconds(3));
         assertEquals(expected, ServeCommand.http2Settings(config));
     }
 
