@@ -4,6 +4,7 @@ import com.google.inject.Module;
 import dev.weft.api.BodyPolicy;
 import dev.weft.api.Handler;
 import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.MinDataRate;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
@@ -73,6 +74,7 @@ public final class Weft {
         private int writeLowWatermark = TransportConfig.DEFAULT_LOW_WATERMARK;
         private int writeHighWatermark = TransportConfig.DEFAULT_HIGH_WATERMARK;
         private Duration shutdownGrace = Duration.ofSeconds(10);
+        private MinDataRate minDataRate = MinDataRate.DEFAULTS;
         private BodyPolicy bodyPolicy;
         private String bodyPolicyName = "default";
         private final List<Module> overrides = new ArrayList<>();
@@ -162,6 +164,15 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * @return this, with the slowest request bodies and response reading accepted (default
+         *     {@link MinDataRate#DEFAULTS}: 240 B/s over 5 s; {@link MinDataRate#OFF} turns it off)
+         */
+        public Builder minDataRate(MinDataRate value) {
+            minDataRate = Objects.requireNonNull(value, "minDataRate is null");
+            return this;
+        }
+
         /** @return this, with the default body policy for every request (else the bound "default") */
         public Builder bodyPolicy(BodyPolicy value) {
             bodyPolicy = Objects.requireNonNull(value, "bodyPolicy is null");
@@ -205,7 +216,7 @@ public final class Weft {
             Objects.requireNonNull(handler, "a handler is required: Weft.builder().handler(...)");
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             Executor perTask = task -> Thread.ofVirtual().name("weft-handler").start(task);
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate);
         }
 
         /**

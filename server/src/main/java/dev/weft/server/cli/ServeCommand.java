@@ -9,6 +9,7 @@ import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
+import dev.weft.spi.MinDataRate;
 import dev.weft.wireproto.WireprotoLimits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,6 +52,7 @@ final class ServeCommand {
                 .maxConnections(config.whole(MAX_CONNECTIONS))
                 .detectionTimeout(config.seconds(DETECTION_TIMEOUT))
                 .writeWatermarks(low, high)
+                .minDataRate(minDataRate(config))
                 .shutdownGrace(grace);
         BodyPolicy quotas = bodyPolicy(config, builder.plugins().bodyPolicy("default"));
         if (!Files.isDirectory(root)) {
@@ -107,6 +109,11 @@ final class ServeCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("wireproto limits: " + e.getMessage());
         }
+    }
+
+    /** The minimum data rates (issue 17); 0 turns a direction off. */
+    static MinDataRate minDataRate(ServeConfig config) {
+        return new MinDataRate(config.size(MIN_REQUEST_RATE), config.size(MIN_RESPONSE_RATE), config.seconds(RATE_GRACE));
     }
 
     /** Opens the private temp directory, sweeping leftovers of a crashed run. */

@@ -3,6 +3,7 @@ package dev.weft.server.cli;
 import dev.weft.api.BodyPolicy;
 import dev.weft.body.Sizes;
 import dev.weft.http2.Http2Settings;
+import dev.weft.spi.MinDataRate;
 import dev.weft.spi.TransportConfig;
 import dev.weft.wireproto.WireprotoLimits;
 import java.util.Locale;
@@ -34,6 +35,12 @@ enum ServeSetting {
             Sizes.format(TransportConfig.DEFAULT_HIGH_WATERMARK), Kind.SIZE, 1024, Integer.MAX_VALUE),
     WRITE_LOW_WATERMARK(Group.LISTENER, "SIZE", "queued output under which it takes more again",
             Sizes.format(TransportConfig.DEFAULT_LOW_WATERMARK), Kind.SIZE, 0, Integer.MAX_VALUE),
+    MIN_REQUEST_RATE(Group.LISTENER, "SIZE", "slowest request body accepted, per second (0: off)",
+            Long.toString(MinDataRate.DEFAULTS.requestBytesPerSecond()), Kind.SIZE, 0, Long.MAX_VALUE),
+    MIN_RESPONSE_RATE(Group.LISTENER, "SIZE", "slowest response reading accepted, per second (0: off)",
+            Long.toString(MinDataRate.DEFAULTS.responseBytesPerSecond()), Kind.SIZE, 0, Long.MAX_VALUE),
+    RATE_GRACE(Group.LISTENER, "S", "seconds each minimum-rate check covers",
+            Long.toString(MinDataRate.DEFAULTS.grace().toSeconds()), Kind.SECONDS, 1, 3_600),
     SHUTDOWN_GRACE(Group.LISTENER, "S", "seconds in-flight requests get to finish on SIGTERM", "10", Kind.SECONDS, 0, 3_600),
 
     // HTTP/2 (Http2Settings and its Limits)
