@@ -22,7 +22,7 @@ enum ServeSetting {
     HOST(Group.LISTENER, "H", "address to listen on", "127.0.0.1", Kind.TEXT, 0, 0),
     PORT(Group.LISTENER, "P", "port; 0 picks a free one", "8080", Kind.WHOLE, 0, 65535),
     TRANSPORT(Group.LISTENER, "T", "nio | epoll", "nio", Kind.TEXT, 0, 0),
-    PROTOCOL(Group.LISTENER, "P", "auto | h2 | wireproto (auto: detected per connection)", "auto", Kind.TEXT, 0, 0),
+    PROTOCOL(Group.LISTENER, "P", "auto | h2 | http/1.1 | wireproto (auto: detected per connection)", "auto", Kind.TEXT, 0, 0),
     ROOT(Group.LISTENER, "DIR", "folder served under /files/ (default: the demo folder shipped with Weft)", null, Kind.TEXT, 0, 0),
     LOOPS(Group.LISTENER, "N", "event loops (default: number of processors)", null, Kind.WHOLE, 1, 1024),
     IDLE_TIMEOUT(Group.LISTENER, "S", "seconds before an idle connection is closed",
@@ -86,7 +86,7 @@ enum ServeSetting {
     // Request bodies (BodyPolicy)
     MAX_RAM(Group.BODIES, "SIZE", "form values held in memory per request", Sizes.format(BodyPolicy.defaults().maxRam()), Kind.SIZE, 0, Long.MAX_VALUE),
     MAX_DISK(Group.BODIES, "SIZE", "form files saved to disk per request", Sizes.format(BodyPolicy.defaults().maxDisk()), Kind.SIZE, 0, Long.MAX_VALUE),
-    MAX_HEADER(Group.BODIES, "SIZE", "headers of one form part", Sizes.format(BodyPolicy.defaults().maxHeader()), Kind.SIZE, 0, Integer.MAX_VALUE),
+    MAX_HEADER(Group.BODIES, "SIZE", "headers of one form part, and an HTTP/1.1 request's head", Sizes.format(BodyPolicy.defaults().maxHeader()), Kind.SIZE, 0, Integer.MAX_VALUE),
     MAX_PARTS(Group.BODIES, "N", "parts in one form", Integer.toString(BodyPolicy.defaults().maxParts()), Kind.SIZE, 0, Integer.MAX_VALUE),
     TMP_DIR(Group.BODIES, "DIR", "where form files are saved (default: a private folder under java.io.tmpdir)", null, Kind.TEXT, 0, 0);
 

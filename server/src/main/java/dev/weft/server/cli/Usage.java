@@ -26,6 +26,7 @@ final class Usage {
               weft serve --port 8443 --transport epoll
               WEFT_H2_MAX_CONCURRENT_STREAMS=64 weft serve --config /etc/weft.properties
               curl --http2-prior-knowledge http://127.0.0.1:8080/hello
+              curl http://127.0.0.1:8080/hello      (HTTP/1.1)
             """;
 
     private Usage() {
