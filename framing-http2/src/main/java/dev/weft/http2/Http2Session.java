@@ -54,7 +54,7 @@ final class Http2Session implements ConnectionHandler {
         this.connection = connection;
         this.context = context;
         this.settings = settings;
-        this.core = new ServerConnection(settings);
+        this.core = new ServerConnection(settings, System::nanoTime);
         this.sender = new ResponseSender(this, connection, core, exchanges);
         this.slowPeers = new SlowPeerWatch(this, connection, core, settings.slowPeerTimeout());
     }
