@@ -456,6 +456,27 @@ public final class ServerConnection {
         fail(code, reason);
     }
 
+    /** @return DATA payload octets received on the stream so far, or -1 if it is not live */
+    public long dataReceived(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s == null ? -1 : s.received;
+    }
+
+    /** @return DATA octets sent on the stream so far, or -1 if it is not live */
+    public long dataSent(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s == null ? -1 : s.sendWindow.taken();
+    }
+
+    /**
+     * @return whether the peer is free to send request data on the stream now: the stream is open
+     *     on its side and both receive windows have room (a handler that does not read closes them)
+     */
+    public boolean peerMaySend(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s != null && s.remoteOpen() && s.receiveWindow.window() > 0 && connectionReceiveWindow.window() > 0;
+    }
+
     /** @return streams open now */
     public int activeStreams() {
         return streams.size();
