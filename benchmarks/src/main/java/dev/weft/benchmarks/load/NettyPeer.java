@@ -28,6 +28,11 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -48,7 +53,9 @@ import java.nio.file.StandardOpenOption;
  * <p>Lives in the benchmarks module only; never shipped.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.weft.benchmarks.load.NettyPeer [--host H]
- * [--port P] [--root DIR] [--loops N]}.
+ * [--port P] [--root DIR] [--loops N] [--tls-cert PEM --tls-key PEM]}. With the TLS flags it serves
+ * h2 over TLS (ALPN {@code h2}) through the JDK's {@code SSLEngine}, as Weft does, so the TLS
+ * benchmark compares the same TLS implementation.
  */
 public final class NettyPeer {
     private static final byte[] HELLO = "Hello, world!".getBytes(StandardCharsets.US_ASCII);
@@ -68,6 +75,7 @@ public final class NettyPeer {
         int port = Integer.parseInt(flags.get("port", "8080"));
         Path root = Path.of(flags.get("root", "demo")).toAbsolutePath().normalize();
         int loops = Integer.parseInt(flags.get("loops", "1"));
+        SslContext tls = tlsContext(flags.get("tls-cert", ""), flags.get("tls-key", ""));
         boolean epoll = Epoll.isAvailable();
         if (!epoll) {
             System.err.println("netty-peer: native epoll unavailable, using NIO: " + Epoll.unavailabilityCause());
@@ -84,6 +92,9 @@ public final class NettyPeer {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel channel) {
+                            if (tls != null) {
+                                channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+                            }
                             channel.pipeline().addLast(
                                     Http2FrameCodecBuilder.forServer()
                                             .initialSettings(Http2Settings.defaultSettings()
@@ -100,10 +111,28 @@ public final class NettyPeer {
                     })
                     .bind(host, port).sync().channel();
             System.err.println("netty-peer listening on " + server.localAddress() + " (" + (epoll ? "epoll" : "nio")
-                    + ", " + loops + " event loops, root " + root + ")");
+                    + ", " + loops + " event loops, root " + root + (tls != null ? ", TLS (JDK provider)" : "") + ")");
             server.closeFuture().sync();
         } finally {
             group.shutdownGracefully();
+        }
+    }
+
+    /** @return a JDK-provider server context offering ALPN h2, or null without a certificate */
+    private static SslContext tlsContext(String cert, String key) {
+        if (cert.isEmpty()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new java.io.File(cert), new java.io.File(key))
+                    .sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2))
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalArgumentException("netty-peer: cannot use " + cert + " / " + key + ": " + e.getMessage(), e);
         }
     }
 
