@@ -24,7 +24,9 @@ final class ServeCommand {
     static final Set<String> FLAGS = Set.of("host", "port", "transport", "protocol", "root", "loops",
             "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir",
             // minimum data rates (issue 17)
-            "min-request-rate", "min-response-rate", "rate-grace");
+            "min-request-rate", "min-response-rate", "rate-grace",
+            // wireproto (issue 15): see WireprotoFlags
+            "wireproto-revision", "wireproto-max-commands");
 
     private ServeCommand() {
     }
@@ -40,6 +42,7 @@ final class ServeCommand {
                 .idleTimeout(Duration.ofSeconds(flags.getInt("idle-timeout", 30, 1, 86_400)))
                 .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
         builder.minDataRate(minDataRate(flags));
+        WireprotoFlags.module(flags).ifPresent(builder::override);
         BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");

@@ -28,6 +28,9 @@ final class Usage {
               --min-request-rate SIZE   slowest request body accepted, per second (default 240; 0: off)
               --min-response-rate SIZE  slowest response reading accepted, per second (default 240; 0: off)
               --rate-grace S     seconds each minimum-rate check covers (default 5)
+              --wireproto-revision R    0001 | 0002: the framing TCP and stdio peers speak (default 0001;
+                                 0002 has request ids: a connection's commands run side by side; also for wireproto --stdio)
+              --wireproto-max-commands N  wireproto commands in flight per connection (default 16)
               SIZE accepts a number of bytes or a suffix: 64k, 10m, 2g.
 
             Environment: JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx96m weft serve).

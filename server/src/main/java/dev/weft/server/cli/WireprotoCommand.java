@@ -17,7 +17,7 @@ import java.util.Set;
  * protocol owns stdout; everything else (logs, a stray print) goes to stderr.
  */
 final class WireprotoCommand {
-    static final Set<String> FLAGS = Set.of("stdio!", "root", "tmp-dir");
+    static final Set<String> FLAGS = Set.of("stdio!", "root", "tmp-dir", "wireproto-revision", "wireproto-max-commands");
 
     private WireprotoCommand() {
     }
@@ -32,6 +32,7 @@ final class WireprotoCommand {
         try (TempDirectory temp = ServeCommand.openTempDirectory(flags)) {
             Weft.Builder builder = Weft.builder().handler(DemoRoutes.create(
                     flags.get("root").map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot), temp));
+            WireprotoFlags.module(flags).ifPresent(builder::override);
             Protocol protocol = builder.plugins().protocol("wireproto");
             protocol.serveStreams(in, out, builder.protocolContext());
             out.flush();
