@@ -13,8 +13,11 @@ import java.util.function.Consumer;
 /**
  * Runs one connection's commands on the handler executor. {@link Mode#SERIAL} (revision
  * {@code 0001}, whose answers must come in order): one task runs them one at a time, in order.
- * {@link Mode#CONCURRENT} (revision {@code 0002}): each command runs on its own task as soon as
- * it is submitted, so a slow one holds back no other. The carrier bounds how many are submitted
+ * {@link Mode#CONCURRENT} (revision {@code 0002}): a command starts as soon as it is submitted,
+ * so a slow one holds back no other. There are always as many worker tasks as commands
+ * submitted and not ended (never a queued command with no free worker), but a worker that ends
+ * its command takes the next queued one before leaving, so a stream of quick pipelined commands
+ * does not start a task for each. The carrier bounds how many are submitted
  * (the reactor's commands in flight against {@link WireprotoLimits#maxPendingCommands()}).
  *
  * <p>Threading: all state is guarded by {@code lock}; any thread may call any method. Decisions
@@ -48,7 +51,8 @@ final class CommandWorkers {
     private final ArrayDeque<Job> queued = new ArrayDeque<>();
     private final Set<Thread> running = new HashSet<>();
     private int outstanding;
-    private boolean serialWorkerActive;
+    /** Worker tasks started and not yet left. */
+    private int workers;
     private boolean stopped;
     private IOException stopCause;
 
@@ -77,9 +81,9 @@ final class CommandWorkers {
             } else {
                 outstanding++;
                 queued.addLast(job);
-                start = mode == Mode.CONCURRENT || !serialWorkerActive;
+                start = workers < (mode == Mode.SERIAL ? 1 : outstanding);
                 if (start) {
-                    serialWorkerActive = mode == Mode.SERIAL;
+                    workers++;
                 }
             }
         } finally {
@@ -94,6 +98,12 @@ final class CommandWorkers {
             try {
                 executor.execute(this::work);
             } catch (RejectedExecutionException e) {
+                lock.lock();
+                try {
+                    workers--;
+                } finally {
+                    lock.unlock();
+                }
                 stop(new IOException("handler executor refused the command", e));
             }
         }
@@ -140,7 +150,7 @@ final class CommandWorkers {
         }
     }
 
-    /** Runs queued jobs: one (concurrent mode) or all in order until none is left (serial mode). */
+    /** Runs queued jobs, in order, until none is left. */
     private void work() {
         while (true) {
             Job job;
@@ -148,7 +158,7 @@ final class CommandWorkers {
             try {
                 job = queued.pollFirst();
                 if (job == null) {
-                    serialWorkerActive = false;
+                    workers--;
                     return;
                 }
                 running.add(Thread.currentThread());
@@ -167,9 +177,6 @@ final class CommandWorkers {
                 // An interrupt meant for this job must not reach the next one on this thread.
                 Thread.interrupted();
                 ended();
-            }
-            if (mode == Mode.CONCURRENT) {
-                return;
             }
         }
     }
