@@ -27,7 +27,7 @@ class MainTest {
         String help = out.toString(StandardCharsets.UTF_8);
         for (String word : new String[] {"serve", "plugins", "wireproto --stdio", "--transport", "--protocol", "--root", "--loops",
                 "--max-ram", "--max-disk", "--max-header", "--max-parts", "--tmp-dir", "--min-request-rate", "--min-response-rate",
-                "--rate-grace", "--wireproto-revision", "--wireproto-max-commands", "JAVA_OPTS"}) {
+                "--rate-grace", "--wireproto-revision", "--wireproto-max-pending-commands", "JAVA_OPTS"}) {
             assertTrue(help.contains(word), "help should mention " + word);
         }
     }
@@ -36,6 +36,21 @@ class MainTest {
     void unknownFlagIsAUsageError() {
         assertEquals(Main.USAGE, run("serve", "--colour", "blue"));
         assertEquals("weft: unknown flag --colour (see weft --help)\n", err());
+    }
+
+    @Test
+    void missingValueAndStrayArgumentAreUsageErrors() {
+        assertEquals(Main.USAGE, run("serve", "--port"));
+        assertEquals("weft: --port needs a value (see weft --help)\n", err());
+        err.reset();
+        assertEquals(Main.USAGE, run("serve", "8080"));
+        assertEquals("weft: unexpected argument '8080' (see weft --help)\n", err());
+    }
+
+    @Test
+    void serveHelpIsTheHelp() {
+        assertEquals(0, run("serve", "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--h2-max-concurrent-streams N"));
     }
 
     @Test
@@ -61,8 +76,8 @@ class MainTest {
         assertEquals(Main.USAGE, run("serve", "--wireproto-revision", "0003"));
         assertEquals("weft: --wireproto-revision must be 0001 or 0002: 0003 (see weft --help)\n", err());
         err.reset();
-        assertEquals(Main.USAGE, run("wireproto", "--stdio", "--wireproto-max-commands", "0"));
-        assertTrue(err().contains("--wireproto-max-commands must be 1..4096"), err());
+        assertEquals(Main.USAGE, run("wireproto", "--stdio", "--wireproto-revision", "two"));
+        assertEquals("weft: --wireproto-revision must be 0001 or 0002: two (see weft --help)\n", err());
     }
 
     @Test

@@ -103,7 +103,7 @@ class WireprotoTcpIT {
     @ValueSource(strings = {"nio", "epoll"})
     void revision0002AnswersEachCommandByItsRequestId(String transport) throws Exception {
         ServedWeft weft = SERVERS.get(transport + "/0002", () -> ServedWeft.serve(Map.of(), transport, "--protocol", "auto",
-                "--wireproto-revision", "0002", "--wireproto-max-commands", "4",
+                "--wireproto-revision", "0002", "--wireproto-max-pending-commands", "4",
                 "--tmp-dir", temp.resolve("tmp-" + transport + "-0002").toString()));
         byte[] allBytes = new byte[256];
         for (int i = 0; i < allBytes.length; i++) {
