@@ -4,6 +4,8 @@ import com.google.inject.Module;
 import dev.weft.api.BodyPolicy;
 import dev.weft.api.Handler;
 import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.EventLoop;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.MinDataRate;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
@@ -23,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -90,6 +94,7 @@ public final class Weft {
         private final List<Module> overrides = new ArrayList<>();
         private ClassLoader classLoader = Weft.class.getClassLoader();
         private Plugins plugins;
+        private ExchangeObserver observer = ExchangeObserver.NONE;
 
         private Builder() {
         }
@@ -218,6 +223,12 @@ public final class Weft {
             return this;
         }
 
+        /** @return this, telling {@code value} about every exchange and tripped defence (access log, metrics) */
+        public Builder observer(ExchangeObserver value) {
+            observer = Objects.requireNonNull(value, "observer is null");
+            return this;
+        }
+
         /** @return this, with Guice modules whose bindings override the plugins' */
         public Builder override(Module... modules) {
             overrides.addAll(Arrays.asList(modules));
@@ -248,7 +259,7 @@ public final class Weft {
             Objects.requireNonNull(handler, "a handler is required: Weft.builder().handler(...)");
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             Executor perTask = task -> Thread.ofVirtual().name("weft-handler").start(task);
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate, observer);
         }
 
         /**
@@ -267,7 +278,13 @@ public final class Weft {
                     ? connection -> protocols.getFirst().open(connection, context)
                     : connection -> new ProtocolDetector(connection, protocols, context, detectionTimeout);
             TlsLayer tlsLayer = tls == null ? null : tlsLayer(protocols);
-            ConnectionInitializer initializer = tlsLayer == null ? cleartext : secured(tlsLayer, protocols, cleartext, context);
+            ConnectionInitializer chosen = tlsLayer == null ? cleartext : secured(tlsLayer, protocols, cleartext, context);
+            // The loops are learnt from the connections they serve (the metrics probe their lag).
+            Set<EventLoop> loops = ConcurrentHashMap.newKeySet();
+            ConnectionInitializer initializer = connection -> {
+                loops.add(connection.eventLoop());
+                return chosen.initialize(connection);
+            };
             InetSocketAddress address = new InetSocketAddress(host, port);
             TransportConfig config = TransportConfig.of(address)
                     .withEventLoops(eventLoops)
@@ -286,7 +303,7 @@ public final class Weft {
                 throw new WeftStartupException(e.getMessage(), e);
             }
             return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context,
-                    tlsLayer);
+                    loops, tlsLayer);
         }
 
         /** ALPN offers the served protocols' ids in their order of preference (h2 first). */

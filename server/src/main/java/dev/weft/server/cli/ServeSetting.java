@@ -5,6 +5,7 @@ import dev.weft.body.Sizes;
 import dev.weft.http2.Http2Settings;
 import dev.weft.spi.MinDataRate;
 import dev.weft.spi.TransportConfig;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoLimits;
 import java.util.Locale;
 
@@ -82,6 +83,9 @@ enum ServeSetting {
             Sizes.format(WireprotoLimits.DEFAULT_COMMAND_DATA_WINDOW), Kind.SIZE, 1, Integer.MAX_VALUE),
     WIREPROTO_MAX_DEFERRED_OUTPUT(Group.WIREPROTO, "SIZE", "answers held for half-duplex carriers (stdio)",
             Sizes.format(WireprotoLimits.DEFAULT_MAX_DEFERRED_OUTPUT_BYTES), Kind.SIZE, 0, Long.MAX_VALUE),
+    // Wireproto framing revision (issue 15): 0002 has request ids, so a connection's commands run side by side
+    WIREPROTO_REVISION(Group.WIREPROTO, "R", "0001 | 0002: the framing TCP and stdio peers speak (0002: request ids, "
+            + "a connection's commands run side by side)", FramingRevision.EXP_0001.number(), Kind.TEXT, 0, 0),
 
     // Request bodies (BodyPolicy)
     MAX_RAM(Group.BODIES, "SIZE", "form values held in memory per request", Sizes.format(BodyPolicy.defaults().maxRam()), Kind.SIZE, 0, Long.MAX_VALUE),
@@ -89,6 +93,11 @@ enum ServeSetting {
     MAX_HEADER(Group.BODIES, "SIZE", "headers of one form part, and an HTTP/1.1 request's head", Sizes.format(BodyPolicy.defaults().maxHeader()), Kind.SIZE, 0, Integer.MAX_VALUE),
     MAX_PARTS(Group.BODIES, "N", "parts in one form", Integer.toString(BodyPolicy.defaults().maxParts()), Kind.SIZE, 0, Integer.MAX_VALUE),
     TMP_DIR(Group.BODIES, "DIR", "where form files are saved (default: a private folder under java.io.tmpdir)", null, Kind.TEXT, 0, 0),
+
+    // Operations
+    ACCESS_LOG(Group.OPERATIONS, "", "one line per exchange on the logger weft.access (default off)", "false", Kind.SWITCH, 0, 0),
+    ADMIN_PORT(Group.OPERATIONS, "P", "serve /metrics (Prometheus) and /health here (default off; 0 picks a free one)", null, Kind.WHOLE, 0, 65535),
+    ADMIN_HOST(Group.OPERATIONS, "H", "address of the admin port", "127.0.0.1", Kind.TEXT, 0, 0),
 
     // TLS (helper tls; https://, ALPN picks h2 or http/1.1)
     TLS_CERT(Group.TLS, "PEM", "certificate chain, PEM (leaf first); with --tls-key", null, Kind.TEXT, 0, 0),
@@ -101,6 +110,7 @@ enum ServeSetting {
         HTTP2("HTTP/2 limits"),
         WIREPROTO("Wireproto limits"),
         BODIES("Request bodies (the default body policy)"),
+        OPERATIONS("Operations"),
         TLS("TLS (https://; files are then copied, not sent with sendfile)");
 
         final String title;
