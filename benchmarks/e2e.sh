@@ -18,6 +18,8 @@
 #   EXTRA_SERVERS="weft-NAME=TRANSPORT:JVM_FLAGS;..." adds Weft variants to the rotation, e.g.
 #   EXTRA_SERVERS="weft-epoll-nocoalesce=epoll:-Dweft.transport.coalesceFlushes=false".
 #   REPORT_ONLY=benchmarks/results/e2e-<time> only regenerates the page from that run.
+#   TLS=1 then runs benchmarks/e2e-tls.sh (S1/S2 over TLS: Weft vs Netty, nghttpd, h2o) and prints its
+#   table, which PERFORMANCE-notes.md quotes (its own knobs: see that script).
 # Every load run is bounded in time; servers are stopped by pid when the script ends.
 set -euo pipefail
 
@@ -225,3 +227,8 @@ fi
 python3 "$HERE/e2e_report.py" --results "$RESULTS" --command "$COMMAND_LINE" --java "$JAVA" \
   --notes "$HERE/PERFORMANCE-notes.md" --jmh-dir "$HERE/results" >"$PAGE"
 echo "e2e.sh: wrote $PAGE from $RESULTS" >&2
+
+if [ "${TLS:-0}" = 1 ]; then
+  WEFT_NO_BUILD=1 ROUNDS="$ROUNDS" DURATION="$DURATION" WARMUP="$WARMUP" SERVER_CPU="$SERVER_CPU" CLIENT_CPU="$CLIENT_CPU" \
+    "$HERE/e2e-tls.sh"
+fi
