@@ -44,6 +44,7 @@ final class Http2Session implements ConnectionHandler {
     private final Map<Integer, StreamExchange> exchanges = new LinkedHashMap<>();
     private final ResponseSender sender;
     private final SlowPeerWatch slowPeers;
+    private final DataRateWatch dataRates;
     /** Whether this connection already logged a refused stream. */
     private boolean refusalLogged;
     private boolean shuttingDown;
@@ -54,9 +55,10 @@ final class Http2Session implements ConnectionHandler {
         this.connection = connection;
         this.context = context;
         this.settings = settings;
-        this.core = new ServerConnection(settings);
+        this.core = new ServerConnection(settings, System::nanoTime);
         this.sender = new ResponseSender(this, connection, core, exchanges);
         this.slowPeers = new SlowPeerWatch(this, connection, core, settings.slowPeerTimeout());
+        this.dataRates = new DataRateWatch(this, connection, core, exchanges, context.minDataRate());
     }
 
     @Override
@@ -184,6 +186,7 @@ final class Http2Session implements ConnectionHandler {
                 .build();
         StreamExchange exchange = new StreamExchange(streamId, started.head(), body, request, this, context.handler());
         exchanges.put(streamId, exchange);
+        dataRates.exchangeStarted();
         try {
             context.handlerExecutor().execute(exchange);
         } catch (RejectedExecutionException e) {
@@ -224,6 +227,15 @@ final class Http2Session implements ConnectionHandler {
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
+    }
+
+    /** Loop: resets a live exchange's stream from our side (a minimum data rate) and interrupts its handler. */
+    void resetExchange(StreamExchange exchange, ErrorCode code, String reason) {
+        exchanges.remove(exchange.streamId);
+        core.resetStream(exchange.streamId, code);
+        abortExchange(exchange, new IOException("h2 stream " + exchange.streamId + " reset by the server: " + reason));
+        flush();
+        closeIfDone();
     }
 
     private void abortExchange(StreamExchange exchange, IOException cause) {
@@ -349,6 +361,7 @@ final class Http2Session implements ConnectionHandler {
     public void onClosed(Throwable cause) {
         closed = true;
         slowPeers.cancel();
+        dataRates.cancel();
         abortAll(new IOException("connection closed", cause));
         sender.closeFiles();
     }

@@ -4,6 +4,7 @@ import com.google.inject.Module;
 import dev.weft.api.BodyPolicy;
 import dev.weft.api.Handler;
 import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.MinDataRate;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
@@ -71,6 +72,7 @@ public final class Weft {
         private int maxConnections = TransportConfig.DEFAULT_MAX_CONNECTIONS;
         private Duration detectionTimeout = DEFAULT_DETECTION_TIMEOUT;
         private Duration shutdownGrace = Duration.ofSeconds(10);
+        private MinDataRate minDataRate = MinDataRate.DEFAULTS;
         private BodyPolicy bodyPolicy;
         private String bodyPolicyName = "default";
         private final List<Module> overrides = new ArrayList<>();
@@ -146,6 +148,15 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * @return this, with the slowest request bodies and response reading accepted (default
+         *     {@link MinDataRate#DEFAULTS}: 240 B/s over 5 s; {@link MinDataRate#OFF} turns it off)
+         */
+        public Builder minDataRate(MinDataRate value) {
+            minDataRate = Objects.requireNonNull(value, "minDataRate is null");
+            return this;
+        }
+
         /** @return this, with the default body policy for every request (else the bound "default") */
         public Builder bodyPolicy(BodyPolicy value) {
             bodyPolicy = Objects.requireNonNull(value, "bodyPolicy is null");
@@ -189,7 +200,7 @@ public final class Weft {
             Objects.requireNonNull(handler, "a handler is required: Weft.builder().handler(...)");
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             Executor perTask = task -> Thread.ofVirtual().name("weft-handler").start(task);
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate);
         }
 
         /**

@@ -33,8 +33,6 @@ final class StreamTable {
         final InboundWindow receiveWindow;
         final long contentLength;
         long received;
-        /** Answered 431 without being served: closing it earns no reset budget back (HPACK bomb). */
-        boolean rejected;
 
         Stream(int id, State state, long sendWindow, int receiveWindow, long contentLength) {
             this.id = id;
@@ -54,7 +52,6 @@ final class StreamTable {
         }
     }
 
-    private final FloodGuard guard;
     private final int localInitialWindowSize;
     private final Map<Integer, Stream> live = new HashMap<>();
     private final Map<Integer, ClosedBy> closed = new LinkedHashMap<>(64, 0.75f, false) {
@@ -70,8 +67,7 @@ final class StreamTable {
     /** Last stream id in our GOAWAY, or -1 before we sent one: higher new streams are ignored. */
     int goAwayLastStreamId = -1;
 
-    StreamTable(FloodGuard guard, long peerInitialWindowSize, int localInitialWindowSize) {
-        this.guard = guard;
+    StreamTable(long peerInitialWindowSize, int localInitialWindowSize) {
         this.peerInitialWindowSize = peerInitialWindowSize;
         this.localInitialWindowSize = localInitialWindowSize;
     }
@@ -142,8 +138,5 @@ final class StreamTable {
     private void close(Stream s, ClosedBy how) {
         live.remove(s.id);
         closed.put(s.id, how);
-        if (how == ClosedBy.FINISHED && !s.rejected) {
-            guard.streamCompleted();
-        }
     }
 }

@@ -25,6 +25,9 @@ final class Usage {
               --max-header SIZE  headers of one form part (default 16k)
               --max-parts N      parts in one form (default 1000)
               --tmp-dir DIR      where form files are saved (default: a private folder under java.io.tmpdir)
+              --min-request-rate SIZE   slowest request body accepted, per second (default 240; 0: off)
+              --min-response-rate SIZE  slowest response reading accepted, per second (default 240; 0: off)
+              --rate-grace S     seconds each minimum-rate check covers (default 5)
               SIZE accepts a number of bytes or a suffix: 64k, 10m, 2g.
 
             Environment: JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx96m weft serve).
