@@ -102,7 +102,7 @@ args() {
 count_for() { case "$1" in S2|S3) echo 2000 ;; S4) echo 20000 ;; esac; }
 ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 
-printf '%-22s %-3s %10s %9s %8s %8s %9s %7s\n' server scen req/s rate mean fail cpu% rssMiB
+printf '%-22s %-3s %10s %9s %8s %8s %6s %11s %7s\n' server scen req/s rate mean fail cpu% req/cpu-s rssMiB
 for round in $(seq 1 "$ROUNDS"); do
   read -ra list <<<"$SERVERS"
   n=${#list[@]}
@@ -124,8 +124,10 @@ for round in $(seq 1 "$ROUNDS"); do
       fail=$(awk '/^requests:/ {print $10 + $12 + $14}' <<<"$out")
       mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
       cpu=$(python3 -c "print(round(100*($t1-$t0)/$(getconf CLK_TCK)/($w1-$w0)))")
+      # requests per second of server CPU time: steadier than req/s when other work shares CPU 0
+      per_cpu=$(python3 -c "t=($t1-$t0)/$(getconf CLK_TCK); print(round(${rps:-0}*($w1-$w0)/t) if t else 0)")
       rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$PID/status")
-      printf '%-22s %-3s %10s %9s %8s %8s %9s %7s\n' "$name" "$s" "$rps" "$rate" "$mean" "$fail" "$cpu" "$rss"
+      printf '%-22s %-3s %10s %9s %8s %8s %6s %11s %7s\n' "$name" "$s" "$rps" "$rate" "$mean" "$fail" "$cpu" "$per_cpu" "$rss"
     done
     if [ "$STRACE" = 1 ] && [ "$round" = 1 ]; then
       for s in $SCENARIOS; do
