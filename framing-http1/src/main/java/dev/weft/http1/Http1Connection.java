@@ -58,6 +58,9 @@ final class Http1Connection implements ConnectionHandler {
     /** After our last byte, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
 
+    /** The answer for pieces that do not wait: already complete, never completed again. */
+    private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
+
     private final Connection connection;
     private final ProtocolContext context;
     private final Function<String, Protocol> protocols;
@@ -368,12 +371,14 @@ final class Http1Connection implements ConnectionHandler {
      * @return completes when the connection can take the next piece (already complete for pieces that do not wait)
      */
     CompletableFuture<Void> submit(Exchange exchange, Piece piece) {
-        CompletableFuture<Void> ready = piece.ready() != null ? piece.ready() : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> ready = piece.ready() != null ? piece.ready() : READY;
         try {
             connection.eventLoop().execute(() -> guarded(() -> write(exchange, piece)));
         } catch (RejectedExecutionException e) {
             closeQuietly(piece.file());
-            ready.completeExceptionally(new IOException("connection closed"));
+            if (piece.ready() != null) {
+                piece.ready().completeExceptionally(new IOException("connection closed"));
+            }
         }
         return ready;
     }
