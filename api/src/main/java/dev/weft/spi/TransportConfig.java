@@ -15,10 +15,13 @@ import java.util.Objects;
  * @param writeLowWatermark queued output bytes under which it turns writable again
  * @param maxConnections connections open at once; more are closed on accept and logged
  * @param readBufferSize bytes read per read call
+ * @param reusePort whether the listening socket sets SO_REUSEPORT, so that several processes
+ *     (each with this set) can listen on the same address and port and the kernel spreads new
+ *     connections among them
  */
 public record TransportConfig(InetSocketAddress address, int eventLoops, Duration idleTimeout,
                               int writeHighWatermark, int writeLowWatermark, int maxConnections,
-                              int readBufferSize) {
+                              int readBufferSize, boolean reusePort) {
 
     /** 64 KiB: enough to keep a socket busy, small enough to keep 10,000 connections cheap. */
     public static final int DEFAULT_HIGH_WATERMARK = 64 * 1024;
@@ -51,6 +54,18 @@ public record TransportConfig(InetSocketAddress address, int eventLoops, Duratio
         }
     }
 
+    /** A config without SO_REUSEPORT. */
+    public TransportConfig(InetSocketAddress address, int eventLoops, Duration idleTimeout, int writeHighWatermark,
+                           int writeLowWatermark, int maxConnections, int readBufferSize) {
+        this(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections, readBufferSize, false);
+    }
+
+    /** @return this config with SO_REUSEPORT on or off */
+    public TransportConfig withReusePort(boolean value) {
+        return new TransportConfig(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections,
+                readBufferSize, value);
+    }
+
     /** @return the defaults, listening on {@code address} */
     public static TransportConfig of(InetSocketAddress address) {
         return new TransportConfig(address, Runtime.getRuntime().availableProcessors(), DEFAULT_IDLE_TIMEOUT,
@@ -59,26 +74,26 @@ public record TransportConfig(InetSocketAddress address, int eventLoops, Duratio
 
     /** @return this config with another loop count */
     public TransportConfig withEventLoops(int count) {
-        return new TransportConfig(address, count, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections, readBufferSize);
+        return new TransportConfig(address, count, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections, readBufferSize, reusePort);
     }
 
     /** @return this config with another idle timeout */
     public TransportConfig withIdleTimeout(Duration timeout) {
-        return new TransportConfig(address, eventLoops, timeout, writeHighWatermark, writeLowWatermark, maxConnections, readBufferSize);
+        return new TransportConfig(address, eventLoops, timeout, writeHighWatermark, writeLowWatermark, maxConnections, readBufferSize, reusePort);
     }
 
     /** @return this config with other watermarks */
     public TransportConfig withWatermarks(int low, int high) {
-        return new TransportConfig(address, eventLoops, idleTimeout, high, low, maxConnections, readBufferSize);
+        return new TransportConfig(address, eventLoops, idleTimeout, high, low, maxConnections, readBufferSize, reusePort);
     }
 
     /** @return this config with another connection cap */
     public TransportConfig withMaxConnections(int count) {
-        return new TransportConfig(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, count, readBufferSize);
+        return new TransportConfig(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, count, readBufferSize, reusePort);
     }
 
     /** @return this config with another read size */
     public TransportConfig withReadBufferSize(int bytes) {
-        return new TransportConfig(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections, bytes);
+        return new TransportConfig(address, eventLoops, idleTimeout, writeHighWatermark, writeLowWatermark, maxConnections, bytes, reusePort);
     }
 }

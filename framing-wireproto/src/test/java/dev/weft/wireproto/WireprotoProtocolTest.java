@@ -54,6 +54,20 @@ class WireprotoProtocolTest {
     }
 
     @Test
+    void revision0002DetectionReadsTheTypeAfterTheRequestId() {
+        WireprotoProtocol second = new WireprotoProtocol(WireprotoLimits.defaults(), FramingRevision.EXP_0002);
+        byte[] echo = TestFrames.wire2("513 command-name have-args echo");
+        assertEquals(PrefaceMatch.YES, second.detect(ByteBuffer.wrap(echo)));
+        for (int length = 0; length < 6; length++) {
+            assertEquals(PrefaceMatch.NEED_MORE, second.detect(ByteBuffer.wrap(Arrays.copyOf(echo, length))), "first " + length);
+        }
+        assertEquals(PrefaceMatch.NO, second.detect(ByteBuffer.wrap(TestFrames.wire2("1 bytes-response eos x"))));
+        // A revision 0001 frame read as 0002 puts name bytes where the type should be.
+        assertEquals(PrefaceMatch.NO, second.detect(ByteBuffer.wrap(TestFrames.wire("command-name eos heads"))));
+        assertEquals(PrefaceMatch.NO, second.detect(ByteBuffer.wrap("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    @Test
     void implausibleFirstFramesAreNot() {
         assertEquals(PrefaceMatch.NO, detect(TestFrames.wire("bytes-response eos x")));
         assertEquals(PrefaceMatch.NO, detect(TestFrames.wire("command-name 0 x")));

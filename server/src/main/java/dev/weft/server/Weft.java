@@ -95,6 +95,7 @@ public final class Weft {
         private ClassLoader classLoader = Weft.class.getClassLoader();
         private Plugins plugins;
         private ExchangeObserver observer = ExchangeObserver.NONE;
+        private boolean reusePort;
 
         private Builder() {
         }
@@ -223,6 +224,15 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * @return this, with SO_REUSEPORT on the listening socket (default off): several servers
+         *     that all set it may listen on one port, the kernel spreading connections among them
+         */
+        public Builder reusePort(boolean value) {
+            reusePort = value;
+            return this;
+        }
+
         /** @return this, telling {@code value} about every exchange and tripped defence (access log, metrics) */
         public Builder observer(ExchangeObserver value) {
             observer = Objects.requireNonNull(value, "observer is null");
@@ -290,7 +300,8 @@ public final class Weft {
                     .withEventLoops(eventLoops)
                     .withIdleTimeout(idleTimeout)
                     .withMaxConnections(maxConnections)
-                    .withWatermarks(writeLowWatermark, writeHighWatermark);
+                    .withWatermarks(writeLowWatermark, writeHighWatermark)
+                    .withReusePort(reusePort);
             TransportServer server;
             try {
                 server = chosenTransport.start(config, initializer);

@@ -61,6 +61,7 @@ final class ServeCommand {
                 .eventLoops(config.whole(LOOPS, Runtime.getRuntime().availableProcessors()))
                 .idleTimeout(config.seconds(IDLE_TIMEOUT))
                 .maxConnections(config.whole(MAX_CONNECTIONS))
+                .reusePort(config.on(REUSE_PORT))
                 .detectionTimeout(config.seconds(DETECTION_TIMEOUT))
                 .writeWatermarks(low, high)
                 .minDataRate(minDataRate(config))

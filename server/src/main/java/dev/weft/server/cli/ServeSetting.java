@@ -28,6 +28,7 @@ enum ServeSetting {
     LOOPS(Group.LISTENER, "N", "event loops (default: number of processors)", null, Kind.WHOLE, 1, 1024),
     IDLE_TIMEOUT(Group.LISTENER, "S", "seconds before an idle connection is closed",
             Long.toString(TransportConfig.DEFAULT_IDLE_TIMEOUT.toSeconds()), Kind.SECONDS, 1, 86_400),
+    REUSE_PORT(Group.LISTENER, "", "SO_REUSEPORT: several weft serve processes share --port (default off)", "false", Kind.SWITCH, 0, 0),
     MAX_CONNECTIONS(Group.LISTENER, "N", "open connections at most",
             Integer.toString(TransportConfig.DEFAULT_MAX_CONNECTIONS), Kind.WHOLE, 1, 1_000_000),
     DETECTION_TIMEOUT(Group.LISTENER, "S", "seconds a connection has to show its protocol under --protocol auto",

@@ -193,6 +193,39 @@ class WireprotoTcpIT {
         }
     }
 
+    /** curl posts the frames (made by the project's client) to the demo's POST /wireproto, in both revisions. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0001", "0002"})
+    void curlPostsFramesToTheWireprotoRouteAndTheArgumentBytesComeBackExact(String number) throws Exception {
+        String curl = ExternalTool.require("curl", "curl");
+        ServedWeft weft = server("nio", "auto");
+        FramingRevision revision = FramingRevision.fromNumber(number).orElseThrow();
+        byte[] allBytes = new byte[256];
+        for (int i = 0; i < allBytes.length; i++) {
+            allBytes[i] = (byte) i;
+        }
+        java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        WireprotoClient writer = new WireprotoClient(new java.io.ByteArrayInputStream(new byte[0]), frames, () -> { }, () -> { },
+                dev.weft.wireproto.WireprotoLimits.defaults(), WireprotoClient.DEFAULT_MAX_REPLY_BYTES, revision);
+        int first = writer.send(WireprotoCommand.of("echo").withArgument("msg", allBytes));
+        int second = writer.send(WireprotoCommand.of("echo").withArgument("msg", new byte[0]));
+        Path body = temp.resolve("frames-" + number + ".bin");
+        java.nio.file.Files.write(body, frames.toByteArray());
+        byte[] answer = Peer.run(Duration.ofSeconds(60), List.of(curl, "-sS", "--fail", "--http2-prior-knowledge", "--max-time", "50",
+                "-H", "content-type: " + revision.mediaType(), "--data-binary", "@" + body, weft.url("/wireproto")))
+                .assertSuccess().stdoutBytes();
+        WireprotoClient reader = new WireprotoClient(new java.io.ByteArrayInputStream(answer), new java.io.ByteArrayOutputStream(),
+                () -> { }, () -> { }, dev.weft.wireproto.WireprotoLimits.defaults(), WireprotoClient.DEFAULT_MAX_REPLY_BYTES, revision);
+        List<WireprotoClient.Answer> answers = List.of(reader.nextAnswer(), reader.nextAnswer());
+        // 0001 answers in order (every id is 0); 0002 by request id, in any order
+        WireprotoClient.Answer forFirst = revision.hasRequestIds()
+                ? answers.stream().filter(a -> a.requestId() == first).findFirst().orElseThrow() : answers.get(0);
+        WireprotoClient.Answer forSecond = revision.hasRequestIds()
+                ? answers.stream().filter(a -> a.requestId() == second).findFirst().orElseThrow() : answers.get(1);
+        assertArrayEquals(allBytes, success(forFirst.reply()).body());
+        assertArrayEquals(new byte[0], success(forSecond.reply()).body());
+    }
+
     private static WireprotoReply.Success success(WireprotoReply reply) {
         return assertInstanceOf(WireprotoReply.Success.class, reply, () -> "not a success: " + reply);
     }

@@ -67,7 +67,7 @@ final class EpollServer implements TransportServer {
             int listenerCount = tuning.accept() == EpollTuning.Accept.REUSEPORT ? config.eventLoops() : 1;
             InetSocketAddress address = config.address();
             for (int i = 0; i < listenerCount; i++) {
-                int fd = openListener(address, listenerCount > 1);
+                int fd = openListener(address, listenerCount > 1 || config.reusePort());
                 listeners.add(fd);
                 if (i == 0) {
                     server.boundAddress = localAddressOf(fd);

@@ -49,6 +49,10 @@ final class NioListener implements TransportServer {
         this.serverChannel = ServerSocketChannel.open();
         try {
             serverChannel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (config.reusePort()) {
+                // Several processes share the port; the kernel spreads connections among them.
+                serverChannel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             serverChannel.bind(config.address(), 1024);
             serverChannel.configureBlocking(false);
             this.localAddress = (InetSocketAddress) serverChannel.getLocalAddress();
