@@ -4,6 +4,7 @@ import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -52,8 +53,8 @@ class UploadIT {
     }
 
     /** The server of a transport with default quotas and a 96 MiB heap. */
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(SMALL_HEAP, transport,
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(SMALL_HEAP, transport,
                 "--tmp-dir", tmpDir(transport, "default").toString()));
     }
 
@@ -71,7 +72,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void fieldsAndAFileComeBackAsTheirJsonSummary(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path file = temp.resolve("report-" + transport + ".bin");
         Files.write(file, randomBytes(300_000, 7));
         try {
@@ -108,14 +109,14 @@ class UploadIT {
         boolean disk = flag.equals("--max-disk");
         String name = disk ? "max-disk" : "max-ram-parts-header";
         Path tmpDir = tmpDir(transport, name);
-        ServedWeft weft = SERVERS.get(transport + "/" + name, () -> disk
-                ? ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), "--max-disk", "1m")
-                : ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(),
+        WeftProcess weft = SERVERS.get(transport + "/" + name, () -> disk
+                ? WeftProcess.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), "--max-disk", "1m")
+                : WeftProcess.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(),
                         "--max-ram", "1k", "--max-parts", "3", "--max-header", "200"));
         tripQuota(weft, tmpDir, flag);
     }
 
-    private static void tripQuota(ServedWeft weft, Path tmpDir, String flag) throws Exception {
+    private static void tripQuota(WeftProcess weft, Path tmpDir, String flag) throws Exception {
         String transport = weft.transport();
         Path file = temp.resolve("quota-" + transport + flag + ".bin");
         List<String> form = new ArrayList<>();
@@ -162,18 +163,16 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aClientKilledMidUploadLeavesNoTempFile(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path tmpDir = tmpDir(transport, "default");
         Path file = temp.resolve("slow-" + transport + ".bin");
         Files.write(file, new byte[64 << 20]);
         try (Peer slow = Peer.start(curl("--limit-rate", "1M", "-F", "upload=@" + file, weft.url("/upload")))) {
             // the upload is under way once its temp file exists; at 1 MiB/s it lasts a minute
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (uploadFiles(tmpDir).isEmpty()) {
+            Poll.until("a temp file for the upload in " + tmpDir, Duration.ofSeconds(30), () -> {
                 assertTrue(slow.process().isAlive(), "curl ended before the upload began");
-                assertTrue(System.nanoTime() < deadline, "no temp file appeared for the upload in " + tmpDir);
-                Thread.sleep(20); // polling the temp directory, with a deadline
-            }
+                return !uploadFiles(tmpDir).isEmpty();
+            });
             slow.process().destroyForcibly();
             assertTrue(slow.process().waitFor(10, TimeUnit.SECONDS), "curl did not die");
         } finally {
@@ -187,7 +186,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void tenConcurrentUploadsAreEachByteExact(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         List<Path> files = new ArrayList<>();
         List<Peer> uploads = new ArrayList<>();
         try {
@@ -222,7 +221,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aOneGibibyteFileStreamsThroughA96MebibyteHeap(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.assertSmallHeap(weft);
         long size = 1L << 30;
         Path file = temp.resolve("sparse-" + transport + ".bin");
