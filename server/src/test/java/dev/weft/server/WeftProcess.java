@@ -38,6 +38,8 @@ public final class WeftProcess implements AutoCloseable {
     private final Path stderrFile;
     private final String what;
     private final boolean stopGracefully;
+    /** Whether the test killed it on purpose ({@link #kill}): close then only cleans up. */
+    private boolean killed;
     /** The transport of a server from {@link #serve}, else null. */
     private String transport;
     private int port = -1;
@@ -151,8 +153,12 @@ public final class WeftProcess implements AutoCloseable {
         process.destroy();
     }
 
-    /** Sends SIGKILL ({@code kill -9}): no shutdown hook runs. Waits until the process is gone. */
+    /**
+     * Sends SIGKILL ({@code kill -9}), as a crash or the OOM killer would: no shutdown hook runs,
+     * nothing is cleaned up. Waits until the process is gone; {@link #close()} then only cleans up.
+     */
     public void kill() throws InterruptedException {
+        killed = true;
         process.destroyForcibly();
         process.waitFor();
     }
@@ -189,7 +195,7 @@ public final class WeftProcess implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (!stopGracefully) {
+            if (!stopGracefully || killed) {
                 if (process.isAlive()) {
                     process.destroyForcibly();
                 }

@@ -2,6 +2,7 @@ package dev.weft.server.e2e;
 
 import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.server.WeftProcess;
@@ -20,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,6 +160,39 @@ class UploadIT {
             Files.deleteIfExists(file);
         }
         awaitNoUploadFileLeft(tmpDir);
+    }
+
+    /**
+     * Issue 17: a server killed with SIGKILL in the middle of an upload leaves its half-written temp
+     * file behind (no shutdown hook runs); the next server started on the same {@code --tmp-dir}
+     * deletes it before it listens, and says so.
+     */
+    @Test
+    void leftoversOfAServerKilledMidUploadAreDeletedByTheNextStart() throws Exception {
+        Path tmpDir = temp.resolve("tmp-killed");
+        Path file = temp.resolve("slow-killed.bin");
+        Files.write(file, new byte[32 << 20]);
+        List<Path> left;
+        try (WeftProcess first = WeftProcess.serve(SMALL_HEAP, "nio", "--tmp-dir", tmpDir.toString());
+             Peer slow = Peer.start(curl("--limit-rate", "1M", "-F", "upload=@" + file, first.url("/upload")))) {
+            Poll.until("a temp file for the upload in " + tmpDir, Duration.ofSeconds(30), () -> {
+                assertTrue(slow.process().isAlive(), "curl ended before the upload began");
+                return uploadFiles(tmpDir).stream().anyMatch(path -> path.getFileName().toString().startsWith("upload-"));
+            });
+            first.kill(); // kill -9 mid-upload
+            left = uploadFiles(tmpDir);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        assertTrue(left.stream().anyMatch(path -> path.getFileName().toString().startsWith("upload-")),
+                () -> "kill -9 left no half upload to sweep: " + left);
+        try (WeftProcess second = WeftProcess.serve(SMALL_HEAP, "nio", "--tmp-dir", tmpDir.toString())) {
+            assertTrue(second.stderr().contains("deleted 1 leftover temp run directory of crashed servers"), second.stderr());
+            for (Path path : left) {
+                assertFalse(Files.exists(path), () -> path + " of the killed run is still there");
+            }
+            assertEquals("Hello, world!", Peer.run(CURL_TIMEOUT, curl("--fail", second.url("/hello"))).assertSuccess().stdout());
+        }
     }
 
     @ParameterizedTest
