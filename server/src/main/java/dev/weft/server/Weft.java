@@ -43,8 +43,12 @@ public final class Weft {
         GuiceQuiet.apply();
     }
 
-    /** Protocols tried first under {@code auto}; the first is the fallback. */
-    private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto");
+    /**
+     * Protocols tried first under {@code auto}; the first is the fallback. HTTP/1.1 comes after
+     * h2 so that h2 keeps answering bytes nobody claims (its plain answer names what the port
+     * speaks); their first bytes never overlap ({@code PRI } is not an HTTP/1.1 method).
+     */
+    private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto", "http/1.1");
 
     /**
      * Default time a new connection has, under {@code auto}, to send enough bytes to tell its
