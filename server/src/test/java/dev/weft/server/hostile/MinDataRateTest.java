@@ -66,10 +66,14 @@ class MinDataRateTest {
         }
     }
 
-    /** A download whose stream window the peer never opens again: reset once the grace passes. */
+    /**
+     * A download whose stream window the peer never opens again (its connection window is wide
+     * open): the stream is reset once the grace passes, the connection stays.
+     */
     @Test
     void responseStarvedOfWindowIsReset() throws Exception {
         try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
+            attacker.windowUpdate(0, 1 << 30);
             attacker.headers(1, request("GET", "/files/big.bin"), true, true);
             attacker.flush();
             Poll.until("stream 1 reset", END_WITHIN, () -> attacker.resets.containsKey(1));
