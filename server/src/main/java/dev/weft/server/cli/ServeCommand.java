@@ -10,6 +10,7 @@ import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
 import dev.weft.spi.MinDataRate;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoLimits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,6 +32,7 @@ final class ServeCommand {
         Path root = config.text(ROOT).map(Path::of).orElseGet(ServeCommand::defaultRoot);
         Http2Settings h2 = http2Settings(config);
         WireprotoLimits wireproto = wireprotoLimits(config);
+        FramingRevision revision = wireprotoRevision(config.text(WIREPROTO_REVISION).orElseThrow());
         int high = config.intSize(WRITE_HIGH_WATERMARK);
         int low = config.intSize(WRITE_LOW_WATERMARK);
         if (low > high) {
@@ -42,6 +44,7 @@ final class ServeCommand {
                 .override(binder -> {
                     binder.bind(Http2Settings.class).toInstance(h2);
                     binder.bind(WireprotoLimits.class).toInstance(wireproto);
+                    binder.bind(FramingRevision.class).toInstance(revision);
                 })
                 .host(config.text(HOST).orElseThrow())
                 .port(config.whole(PORT))
@@ -109,6 +112,12 @@ final class ServeCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("wireproto limits: " + e.getMessage());
         }
+    }
+
+    /** @return the wireproto framing revision named ({@code 0001}, {@code 0002}; leading zeros optional) */
+    static FramingRevision wireprotoRevision(String number) {
+        return FramingRevision.fromNumber(number).orElseThrow(() -> new UsageException(
+                WIREPROTO_REVISION.flag() + " must be 0001 or 0002: " + number));
     }
 
     /** The minimum data rates (issue 17); 0 turns a direction off. */

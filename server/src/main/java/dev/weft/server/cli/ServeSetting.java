@@ -5,6 +5,7 @@ import dev.weft.body.Sizes;
 import dev.weft.http2.Http2Settings;
 import dev.weft.spi.MinDataRate;
 import dev.weft.spi.TransportConfig;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoLimits;
 import java.util.Locale;
 
@@ -82,6 +83,9 @@ enum ServeSetting {
             Sizes.format(WireprotoLimits.DEFAULT_COMMAND_DATA_WINDOW), Kind.SIZE, 1, Integer.MAX_VALUE),
     WIREPROTO_MAX_DEFERRED_OUTPUT(Group.WIREPROTO, "SIZE", "answers held for half-duplex carriers (stdio)",
             Sizes.format(WireprotoLimits.DEFAULT_MAX_DEFERRED_OUTPUT_BYTES), Kind.SIZE, 0, Long.MAX_VALUE),
+    // Wireproto framing revision (issue 15): 0002 has request ids, so a connection's commands run side by side
+    WIREPROTO_REVISION(Group.WIREPROTO, "R", "0001 | 0002: the framing TCP and stdio peers speak (0002: request ids, "
+            + "a connection's commands run side by side)", FramingRevision.EXP_0001.number(), Kind.TEXT, 0, 0),
 
     // Request bodies (BodyPolicy)
     MAX_RAM(Group.BODIES, "SIZE", "form values held in memory per request", Sizes.format(BodyPolicy.defaults().maxRam()), Kind.SIZE, 0, Long.MAX_VALUE),
