@@ -103,7 +103,7 @@ class WireprotoTcpIT {
     @ParameterizedTest(name = "{0} --protocol auto --wireproto-revision 0002")
     @ValueSource(strings = {"nio", "epoll"})
     void revision0002AnswersEachCommandByItsRequestId(String transport) throws Exception {
-        ServedWeft weft = SERVERS.get(transport + "/0002", () -> ServedWeft.serve(Map.of(), transport, "--protocol", "auto",
+        WeftProcess weft = SERVERS.get(transport + "/0002", () -> WeftProcess.serve(Map.of(), transport, "--protocol", "auto",
                 "--wireproto-revision", "0002", "--wireproto-max-pending-commands", "4",
                 "--tmp-dir", temp.resolve("tmp-" + transport + "-0002").toString()));
         byte[] allBytes = new byte[256];
