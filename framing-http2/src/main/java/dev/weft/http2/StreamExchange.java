@@ -10,6 +10,8 @@ import dev.weft.api.StreamContent;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.HeaderField;
 import dev.weft.http2.core.RequestHead;
+import dev.weft.spi.CompletedExchange;
+import dev.weft.spi.ExchangeObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -56,6 +58,17 @@ final class StreamExchange implements Runnable {
     /** Written on the loop, read by the handler thread when it finishes. */
     private volatile boolean endedOnLoop;
 
+    // For the observer (all skipped when nobody listens):
+    private final ExchangeObserver observer;
+    private final long startNanos;
+    private final long startMillis;
+    /** Handler thread: the status answered (0 until then), response body octets handed over, a reset after a failure. */
+    private int status;
+    private long bytesOut;
+    private boolean failed;
+    /** Written by the loop only (request body octets received), read by the handler thread at the end. */
+    volatile long bytesIn;
+
     /** Loop: the piece being sent and its completion. */
     Outbound pending;
     /** Loop. */
@@ -69,10 +82,17 @@ final class StreamExchange implements Runnable {
         this.request = request;
         this.session = session;
         this.handler = handler;
+        this.observer = session.observer();
+        boolean listening = observer.isListening();
+        this.startNanos = listening ? System.nanoTime() : 0;
+        this.startMillis = listening ? System.currentTimeMillis() : 0;
     }
 
     @Override
     public void run() {
+        if (observer.isListening()) {
+            observer.exchangeStarted(Http2Protocol.NAME);
+        }
         synchronized (this) {
             if (aborted) {
                 finish();
@@ -119,6 +139,11 @@ final class StreamExchange implements Runnable {
         if (!endedOnLoop) {
             session.exchangeFinished(this);
         }
+        if (observer.isListening()) {
+            observer.exchangeCompleted(new CompletedExchange(startMillis, request.remoteAddress(), Http2Protocol.NAME,
+                    head.method(), head.target(), status, bytesIn, bytesOut, System.nanoTime() - startNanos, streamId,
+                    isAborted() || failed ? CompletedExchange.Outcome.ABORTED : CompletedExchange.Outcome.COMPLETED));
+        }
     }
 
     /** Loop: the response ended and the loop forgot this exchange. */
@@ -156,6 +181,7 @@ final class StreamExchange implements Runnable {
     }
 
     private void send(Response response) throws IOException {
+        status = response.status();
         boolean headRequest = head.method().equals("HEAD");
         Content content = response.content();
         List<HeaderField> fields = responseFields(response);
@@ -249,6 +275,7 @@ final class StreamExchange implements Runnable {
                 // fall through to the reset
             }
         }
+        failed = true;
         resetQuietly(ErrorCode.INTERNAL_ERROR);
     }
 
@@ -262,6 +289,9 @@ final class StreamExchange implements Runnable {
 
     /** Hands {@code piece} to the loop and waits until it has gone out to the transport. */
     private void submit(Outbound piece) throws IOException {
+        if (observer.isListening()) {
+            bytesOut += payload(piece);
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         session.submit(this, piece, done);
         try {
@@ -273,6 +303,16 @@ final class StreamExchange implements Runnable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("h2 stream " + streamId + " interrupted");
         }
+    }
+
+    /** @return the response body octets in {@code piece} */
+    private static long payload(Outbound piece) {
+        return switch (piece) {
+            case Outbound.HeaderBlock block -> block.then() == null ? 0 : payload(block.then());
+            case Outbound.Data data -> data.data().remaining();
+            case Outbound.File file -> file.source().remaining;
+            case Outbound.Reset reset -> 0;
+        };
     }
 
     private List<HeaderField> responseFields(Response response) {
