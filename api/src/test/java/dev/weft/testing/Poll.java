@@ -1,7 +1,6 @@
 package dev.weft.testing;
 
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 /**
  * Waits for a condition that has no event to wait on (a file deleted, a descriptor closed, a
@@ -14,19 +13,35 @@ public final class Poll {
     private Poll() {
     }
 
+    /** A condition that may read files or /proc on the way (their IOException fails the wait). */
+    @FunctionalInterface
+    public interface Condition {
+        boolean test() throws Exception;
+    }
+
     /**
      * @param what said in the failure, e.g. "temp files deleted"
      * @param within how long the condition gets
      * @param condition checked until true; may itself fail an assertion to stop early
-     * @throws AssertionError if the condition is still false at the deadline
+     * @throws AssertionError if the condition is still false at the deadline, or threw a checked exception
      */
-    public static void until(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+    public static void until(String what, Duration within, Condition condition) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
+        while (!test(what, condition)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within " + within + ": " + what);
             }
             Thread.sleep(INTERVAL);
+        }
+    }
+
+    private static boolean test(String what, Condition condition) throws InterruptedException {
+        try {
+            return condition.test();
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError("checking " + what + " failed: " + e, e);
         }
     }
 }

@@ -23,14 +23,15 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>A direction is <em>blamed</em> on the peer for the tick if, at the tick, the peer is the
- *       one holding it up: the request body is open and the peer has window to send
- *       ({@link ServerConnection#peerMaySend}); a piece of the response waits to be sent
- *       ({@code pending}, waiting on the peer's window or socket).
- *   <li>Blamed ticks add up; once they reach {@code grace}, the octets that direction moved since
- *       the last check must be at least {@code rate × grace}. If so, a new stretch starts;
- *       if not, the stream is reset with ENHANCE_YOUR_CALM and its handler interrupted, or, for
- *       a response whose connection's socket is not even writable, the whole connection goes
- *       (GOAWAY ENHANCE_YOUR_CALM): the peer reads nothing on any stream.
+ *       one holding it up: a stream's request body is open and the peer has window to send
+ *       ({@link ServerConnection#peerMaySend}); a piece of a stream's response waits and the
+ *       peer's window for that stream is shut; the connection: some response waits and the peer's
+ *       connection window is shut or its socket does not take more (a stream waiting behind its
+ *       siblings' share of the connection is not blamed on its own).
+ *   <li>Blamed ticks add up; once they reach {@code grace}, the octets moved since the last check
+ *       (on the stream, or on the whole connection) must be at least {@code rate × grace}. If so,
+ *       a new stretch starts; if not, the stream is reset with ENHANCE_YOUR_CALM and its handler
+ *       interrupted, or the whole connection goes (GOAWAY ENHANCE_YOUR_CALM).
  * </ol>
  *
  * <p>A nominal tick is counted even if the loop ran late, so a loaded server only forgives more.
@@ -51,6 +52,9 @@ final class DataRateWatch {
     private final Map<Integer, Meter> meters = new HashMap<>();
     /** Loop: the next tick, or null when no exchange is live. */
     private Cancellable timer;
+    /** Loop: the connection's stretch of blamed response time, and its octets sent at the start. */
+    private long connectionBlamedNanos;
+    private long connectionMark;
 
     /** One exchange's stretches of blamed time and the octets counted at their start. */
     private static final class Meter {
@@ -85,6 +89,9 @@ final class DataRateWatch {
         }
         meters.keySet().retainAll(exchanges.keySet());
         long graceNanos = rate.grace().toNanos();
+        if (rate.responseBytesPerSecond() > 0 && !checkConnection(graceNanos)) {
+            return;
+        }
         for (StreamExchange exchange : new ArrayList<>(exchanges.values())) {
             int id = exchange.streamId;
             Meter meter = meters.computeIfAbsent(id, ignored -> new Meter());
@@ -100,17 +107,11 @@ final class DataRateWatch {
                     meter.requestMark = received;
                 }
             }
-            if (rate.responseBytesPerSecond() > 0 && exchange.pending != null) {
+            if (rate.responseBytesPerSecond() > 0 && exchange.pending != null && core.streamSendWindowShut(id)) {
                 meter.responseBlamedNanos += tick.toNanos();
                 if (meter.responseBlamedNanos >= graceNanos) {
                     long sent = core.dataSent(id);
                     if (sent - meter.responseMark < minimumOver(rate.responseBytesPerSecond())) {
-                        if (!connection.isWritable()) {
-                            LOG.info("h2 connection {} from {}: the peer reads responses slower than {} B/s over {}, closing",
-                                    connection.id(), connection.remoteAddress(), rate.responseBytesPerSecond(), rate.grace());
-                            session.abandon(ErrorCode.ENHANCE_YOUR_CALM, "responses read slower than the minimum data rate");
-                            return;
-                        }
                         tooSlow(exchange, "response", sent - meter.responseMark, rate.responseBytesPerSecond());
                         continue;
                     }
@@ -122,6 +123,28 @@ final class DataRateWatch {
         if (!exchanges.isEmpty()) {
             timer = connection.eventLoop().schedule(() -> session.guarded(this::check), tick);
         }
+    }
+
+    /** @return false if the connection was given up (the peer reads nothing on any stream) */
+    private boolean checkConnection(long graceNanos) {
+        boolean waiting = exchanges.values().stream().anyMatch(exchange -> exchange.pending != null);
+        if (!waiting || !(core.connectionSendWindowShut() || !connection.isWritable())) {
+            return true;
+        }
+        connectionBlamedNanos += tick.toNanos();
+        if (connectionBlamedNanos < graceNanos) {
+            return true;
+        }
+        long sent = core.connectionDataSent();
+        if (sent - connectionMark >= minimumOver(rate.responseBytesPerSecond())) {
+            connectionBlamedNanos = 0;
+            connectionMark = sent;
+            return true;
+        }
+        LOG.info("h2 connection {} from {}: the peer reads responses slower than {} B/s ({} octets in {}), closing",
+                connection.id(), connection.remoteAddress(), rate.responseBytesPerSecond(), sent - connectionMark, rate.grace());
+        session.abandon(ErrorCode.ENHANCE_YOUR_CALM, "responses read slower than the minimum data rate");
+        return false;
     }
 
     private long minimumOver(long bytesPerSecond) {

@@ -108,7 +108,7 @@ public abstract class TransportTestKit {
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        Poll.until(what, Duration.ofSeconds(60), condition);
+        Poll.until(what, Duration.ofSeconds(60), condition::getAsBoolean);
     }
 
     private static byte[] randomBytes(int size, long seed) {

@@ -468,6 +468,22 @@ public final class ServerConnection {
         return s == null ? -1 : s.sendWindow.taken();
     }
 
+    /** @return whether the peer's window for this live stream is used up (it withholds credit) */
+    public boolean streamSendWindowShut(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s != null && s.sendWindow.available() == 0;
+    }
+
+    /** @return whether the peer's connection-level window is used up */
+    public boolean connectionSendWindowShut() {
+        return out.connectionSendWindow().available() == 0;
+    }
+
+    /** @return DATA octets sent on the whole connection so far */
+    public long connectionDataSent() {
+        return out.connectionSendWindow().taken();
+    }
+
     /**
      * @return whether the peer is free to send request data on the stream now: the stream is open
      *     on its side and both receive windows have room (a handler that does not read closes them)

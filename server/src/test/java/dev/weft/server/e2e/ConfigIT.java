@@ -2,6 +2,7 @@ package dev.weft.server.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class ConfigIT {
                 h2-max-header-list = 32k
                 """);
         Map<String, String> environment = Map.of("WEFT_H2_MAX_CONCURRENT_STREAMS", "7", "WEFT_H2_INITIAL_WINDOW", "3m");
-        try (ServedWeft weft = ServedWeft.serve(environment, "nio", "--config", config.toString(),
+        try (WeftProcess weft = WeftProcess.serve(environment, "nio", "--config", config.toString(),
                 "--h2-initial-window", "4m", "--tmp-dir", temp.resolve("tmp").toString())) {
             String frames = Peer.run(Duration.ofSeconds(60), List.of(nghttp, "-v", "-t", "30", weft.url("/hello")))
                     .assertSuccess().stdout();

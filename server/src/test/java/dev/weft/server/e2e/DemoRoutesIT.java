@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +45,8 @@ class DemoRoutesIT {
         SERVERS.close();
     }
 
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(Map.of(), transport,
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(Map.of(), transport,
                 "--tmp-dir", temp.resolve("tmp-" + transport).toString()));
     }
 
@@ -59,7 +60,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void helloIsExactlyThirteenBytes(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         String answer = Peer.run(CURL_TIMEOUT, curl("-i", weft.url("/hello"))).assertSuccess().stdout();
         int split = answer.indexOf("\r\n\r\n");
         assertTrue(split > 0, answer);
@@ -73,7 +74,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void headAnswersHeadersOnly(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.Result result = Peer.run(CURL_TIMEOUT,
                 curl("-I", "-w", "%{stderr}downloaded=%{size_download}", weft.url("/files/64k.bin"))).assertSuccess();
         String head = result.stdout().toLowerCase(Locale.ROOT);
@@ -86,9 +87,9 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void fileDownloadIsByteExact(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         byte[] body = Peer.run(CURL_TIMEOUT, curl("--fail", weft.url("/files/1m.bin"))).assertSuccess().stdoutBytes();
-        Path original = ServedWeft.repositoryRoot().resolve("demo/1m.bin");
+        Path original = WeftProcess.repositoryRoot().resolve("demo/1m.bin");
         assertEquals(Files.size(original), body.length);
         assertEquals(Peer.sha256(original), Peer.sha256(body));
     }
@@ -96,7 +97,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void pathsEscapingTheRootAreNotFound(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         for (String path : List.of("/files/../pom.xml", "/files/..%2fpom.xml", "/files/%2e%2e/pom.xml")) {
             Peer.Result result = Peer.run(CURL_TIMEOUT,
                     curl("--path-as-is", "-w", "%{stderr}%{http_code}", weft.url(path))).assertSuccess();
@@ -108,7 +109,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void sinkCountsTenMebibytes(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path body = temp.resolve("sink-" + transport + ".bin");
         Files.write(body, randomBytes(10 << 20, 1));
         try {
@@ -123,7 +124,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void echoReturnsFourMebibytesOfRandomBytes(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         byte[] sent = randomBytes(4 << 20, 2);
         Path in = temp.resolve("echo-in-" + transport + ".bin");
         Path out = temp.resolve("echo-out-" + transport + ".bin");
@@ -143,7 +144,7 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void http11GetsThePlainAnswerThatThePortSpeaksHttp2(String transport) throws Exception {
-        ServedWeft weft = SERVERS.get(transport + "-h2-only", () -> ServedWeft.serve(Map.of(), transport,
+        WeftProcess weft = SERVERS.get(transport + "-h2-only", () -> WeftProcess.serve(Map.of(), transport,
                 "--protocol", "h2", "--tmp-dir", temp.resolve("tmp-h2-" + transport).toString()));
         String answer = Peer.run(CURL_TIMEOUT, List.of(ExternalTool.require("curl", "curl"), "-sS", "--max-time", "80",
                 "--http1.1", "-i", weft.url("/hello"))).assertSuccess().stdout();
@@ -157,7 +158,7 @@ class DemoRoutesIT {
     @ValueSource(strings = {"nio", "epoll"})
     void nghttpSeesSettingsHeadersAndDataWithEndStream(String transport) throws Exception {
         String nghttp = ExternalTool.require("nghttp", "nghttp2-client");
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.Result result = Peer.run(CURL_TIMEOUT, List.of(nghttp, "-v", "-t", "60", weft.url("/hello"))).assertSuccess();
         String log = result.stdout();
         assertTrue(Pattern.compile("recv SETTINGS frame <length=\\d+, flags=0x00, stream_id=0>").matcher(log).find(), log);

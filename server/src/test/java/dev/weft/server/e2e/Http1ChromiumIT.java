@@ -3,6 +3,7 @@ package dev.weft.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class Http1ChromiumIT {
     @ValueSource(strings = {"nio", "epoll"})
     void chromiumLoadsTheDemoOverHttp11(String transport, @TempDir Path temp) throws Exception {
         ExternalTool.require("chromium", "chromium"); // before the server starts: skipped (or failed on CI) at once
-        try (ServedWeft weft = ServedWeft.serve(Map.of(), transport, "--tmp-dir", temp.resolve("tmp").toString())) {
+        try (WeftProcess weft = WeftProcess.serve(Map.of(), transport, "--tmp-dir", temp.resolve("tmp").toString())) {
             String dom = Peer.run(CHROMIUM_TIMEOUT, chromium(temp.resolve("profile-probe"), "--dump-dom",
                     weft.url("/files/index.html"))).assertSuccess().stdout();
             assertTrue(dom.contains("<span id=\"protocol\">http/1.1</span>"), "page served over http/1.1: " + dom);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,8 +44,8 @@ class Http1IT {
         SERVERS.close();
     }
 
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(Map.of(), transport,
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(Map.of(), transport,
                 "--tmp-dir", temp.resolve("tmp-" + transport).toString()));
     }
 
@@ -57,7 +58,7 @@ class Http1IT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void plainCurlGetsHelloOverHttp11(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         String answer = Peer.run(CURL_TIMEOUT, curl("-i", weft.url("/hello"))).assertSuccess().stdout();
         int split = answer.indexOf("\r\n\r\n");
         String head = answer.substring(0, split).toLowerCase(Locale.ROOT);
@@ -71,9 +72,9 @@ class Http1IT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void filesSinkAndEchoOverHttp11(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         byte[] file = Peer.run(CURL_TIMEOUT, curl("--fail", weft.url("/files/1m.bin"))).assertSuccess().stdoutBytes();
-        assertEquals(Peer.sha256(ServedWeft.repositoryRoot().resolve("demo/1m.bin")), Peer.sha256(file));
+        assertEquals(Peer.sha256(WeftProcess.repositoryRoot().resolve("demo/1m.bin")), Peer.sha256(file));
 
         byte[] data = new byte[4 << 20];
         new Random(9).nextBytes(data);
@@ -95,7 +96,7 @@ class Http1IT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void onePortTellsHttp11Http2AndH2cApart(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         assertEquals("Hello, world!\n2", Peer.run(CURL_TIMEOUT, curl("--http2-prior-knowledge", "-w", "\n%{http_version}",
                 weft.url("/hello"))).assertSuccess().stdout());
         assertEquals("Hello, world!\n2", Peer.run(CURL_TIMEOUT, curl("--http2", "-w", "\n%{http_version}",
@@ -107,7 +108,7 @@ class Http1IT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aSmugglingAttemptIsRefusedAndTheServerGoesOn(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         try (Socket socket = new Socket("127.0.0.1", weft.port())) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();

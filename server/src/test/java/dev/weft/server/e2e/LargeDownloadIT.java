@@ -2,6 +2,7 @@ package dev.weft.server.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class LargeDownloadIT {
             sparse.setLength(SIZE);
         }
         String expected = Peer.sha256OfOneGibibyteOfZeros();
-        try (ServedWeft weft = ServedWeft.serve(Peer.SMALL_HEAP, transport,
+        try (WeftProcess weft = WeftProcess.serve(Peer.SMALL_HEAP, transport,
                 "--root", root.toString(), "--tmp-dir", temp.resolve("tmp").toString())) {
             Peer.assertSmallHeap(weft);
             // one download: the body is hashed through the pipe, curl reports its size on stderr

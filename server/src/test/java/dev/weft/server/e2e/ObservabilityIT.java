@@ -3,6 +3,7 @@ package dev.weft.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import dev.weft.testing.Poll;
 import java.io.IOException;
@@ -44,7 +45,7 @@ class ObservabilityIT {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private static int adminPort(ServedWeft weft) {
+    private static int adminPort(WeftProcess weft) {
         Matcher matcher = ADMIN.matcher(weft.stderr());
         assertTrue(matcher.find(), weft.stderr());
         return Integer.parseInt(matcher.group(1));
@@ -69,7 +70,7 @@ class ObservabilityIT {
     void metricsDuringAndAfterLoadAndAnAccessLogLinePerExchange() throws Exception {
         String h2load = ExternalTool.require("h2load", "nghttp2-client");
         String curl = ExternalTool.require("curl", "curl");
-        try (ServedWeft weft = ServedWeft.serve(Map.of(), "nio", "--access-log", "--admin-port", "0",
+        try (WeftProcess weft = WeftProcess.serve(Map.of(), "nio", "--access-log", "--admin-port", "0",
                 "--tmp-dir", temp.resolve("tmp").toString())) {
             int admin = adminPort(weft);
             HttpResponse<String> health = get(admin, "/health");
@@ -112,7 +113,7 @@ class ObservabilityIT {
 
     @Test
     void healthSaysDrainingWhileAnUploadFinishesAfterSigterm() throws Exception {
-        ServedWeft weft = ServedWeft.serve(Map.of(), "nio", "--admin-port", "0", "--tmp-dir", temp.resolve("tmp").toString());
+        WeftProcess weft = WeftProcess.serve(Map.of(), "nio", "--admin-port", "0", "--tmp-dir", temp.resolve("tmp").toString());
         CompletableFuture<Void> stopped = null;
         try {
         int admin = adminPort(weft);
@@ -156,13 +157,7 @@ class ObservabilityIT {
                 throw new AssertionError(e);
             }
         });
-        stopped = CompletableFuture.runAsync(() -> {
-            try {
-                weft.close(); // SIGTERM, then waits for exit status 143
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }, threads);
+        stopped = CompletableFuture.runAsync(weft::close, threads); // SIGTERM, then waits for exit status 143
         Poll.until("/health answers 503 draining", Duration.ofSeconds(20), () -> {
             try {
                 HttpResponse<String> health = get(admin, "/health");

@@ -1,9 +1,11 @@
 package dev.weft.server.e2e;
 
+import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,8 +74,8 @@ class OkHttpUploadIT {
         SERVERS.close();
     }
 
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(Peer.SMALL_HEAP, transport,
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(Peer.SMALL_HEAP, transport,
                 "--tmp-dir", tmpDir(transport).toString()));
     }
 
@@ -84,7 +86,7 @@ class OkHttpUploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aStreamedMultipartBodyOfUnknownLengthIsByteExact(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         int size = 24 << 20;
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
         RequestBody streamed = new RequestBody() {
@@ -133,7 +135,7 @@ class OkHttpUploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aCancelledCallLeavesNoTempFile(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path tmpDir = tmpDir(transport);
         CountDownLatch cancelled = new CountDownLatch(1);
         RequestBody held = new RequestBody() {
@@ -173,12 +175,10 @@ class OkHttpUploadIT {
         Call call = client.newCall(new Request.Builder().url(weft.url("/upload")).post(form).build());
         try (ExecutorService caller = Executors.newSingleThreadExecutor()) {
             Future<Response> outcome = caller.submit(call::execute);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (uploadFileCount(tmpDir) == 0) {
-                assertTrue(System.nanoTime() < deadline, "no temp file appeared for the upload in " + tmpDir);
+            Poll.until("a temp file for the upload in " + tmpDir, Duration.ofSeconds(30), () -> {
                 assertTrue(!outcome.isDone(), "the call ended before its upload was held");
-                Thread.sleep(20); // polling the temp directory, with a deadline
-            }
+                return uploadFileCount(tmpDir) > 0;
+            });
             call.cancel();
             cancelled.countDown();
             java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,

@@ -1,5 +1,6 @@
 package dev.weft.server.e2e;
 
+import dev.weft.server.WeftProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -156,7 +157,7 @@ final class Peer implements AutoCloseable {
     static final java.util.Map<String, String> SMALL_HEAP = java.util.Map.of("JAVA_OPTS", "-Xmx96m -XshowSettings:vm");
 
     /** Fails unless the server's JVM reported a 96 MiB heap cap at start-up. */
-    static void assertSmallHeap(ServedWeft weft) {
+    static void assertSmallHeap(WeftProcess weft) {
         if (!weft.stderr().contains("Max. Heap Size: 96.00M")) {
             throw new AssertionError("the server does not run with -Xmx96m: " + weft.stderr());
         }

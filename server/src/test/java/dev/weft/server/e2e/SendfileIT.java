@@ -1,8 +1,10 @@
 package dev.weft.server.e2e;
 
+import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,8 +49,8 @@ class SendfileIT {
                 ? Map.of("JAVA_OPTS", "-Dweft." + transport + ".fileGatherMax=0") : Map.of();
         String strace = ExternalTool.require("strace", "strace");
         String curl = ExternalTool.require("curl", "curl");
-        Path file = ServedWeft.repositoryRoot().resolve("demo/1m.bin");
-        try (ServedWeft weft = ServedWeft.serve(environment, transport, "--tmp-dir", temp.resolve("tmp").toString())) {
+        Path file = WeftProcess.repositoryRoot().resolve("demo/1m.bin");
+        try (WeftProcess weft = WeftProcess.serve(environment, transport, "--tmp-dir", temp.resolve("tmp").toString())) {
             List<String> download = List.of(curl, "-sS", "--fail", httpVersion, "--max-time", "50",
                     weft.url("/files/1m.bin"));
             Peer.run(Duration.ofSeconds(60), download).assertSuccess(); // warm: the handler's classes are loaded
@@ -77,29 +79,18 @@ class SendfileIT {
             for (int i = 0; i < 20; i++) {
                 Peer.run(Duration.ofSeconds(60), download).assertSuccess();
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            long after = openDescriptors(weft.pid());
-            while (after > before) {
-                assertTrue(System.nanoTime() < deadline,
-                        "open descriptors " + before + " before 20 downloads, " + after + " after");
-                Thread.sleep(20); // polling /proc for closes still under way, with a deadline
-                after = openDescriptors(weft.pid());
-            }
+            Poll.until("open descriptors back to " + before + " after 20 downloads", Duration.ofSeconds(20),
+                    () -> openDescriptors(weft.pid()) <= before);
         }
     }
 
     private static void awaitAttached(Peer tracer) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            // strace reports on stderr once it has attached to every thread
+        // strace reports on stderr once it has attached to every thread
+        Poll.until("strace attached", Duration.ofSeconds(30), () -> {
             Peer.Result progress = tracer.peek();
-            if (progress.stderr().contains("attached")) {
-                return;
-            }
             assertTrue(tracer.process().isAlive(), "strace could not attach: " + progress.stderr());
-            assertTrue(System.nanoTime() < deadline, "strace did not attach: " + progress.stderr());
-            Thread.sleep(20); // polling strace's report, with a deadline
-        }
+            return progress.stderr().contains("attached");
+        });
     }
 
     private static long bytesOf(Pattern pattern, Path trace) throws IOException {

@@ -1,26 +1,26 @@
 package dev.weft.server.e2e;
 
-import java.io.IOException;
+import dev.weft.server.WeftProcess;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The servers an end-to-end test class shares between its tests (one per transport and
  * configuration, so that each JVM start is paid once), stopped with SIGTERM at the end of the
- * class; {@link ServedWeft#close()} fails the class if one of them died or did not stop cleanly.
+ * class; {@link WeftProcess#close()} fails the class if one of them died or did not stop cleanly.
  */
 final class ServerSet implements AutoCloseable {
     /** Starts a server. */
     @FunctionalInterface
     interface Starter {
-        ServedWeft start() throws Exception;
+        WeftProcess start() throws Exception;
     }
 
-    private final Map<String, ServedWeft> servers = new LinkedHashMap<>();
+    private final Map<String, WeftProcess> servers = new LinkedHashMap<>();
 
     /** @return the server under {@code key}, started by {@code starter} on first use */
-    synchronized ServedWeft get(String key, Starter starter) throws Exception {
-        ServedWeft server = servers.get(key);
+    synchronized WeftProcess get(String key, Starter starter) throws Exception {
+        WeftProcess server = servers.get(key);
         if (server == null) {
             server = starter.start();
             servers.put(key, server);
@@ -32,24 +32,18 @@ final class ServerSet implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        IOException first = null;
+    public synchronized void close() {
         AssertionError firstError = null;
-        for (ServedWeft server : servers.values()) {
+        for (WeftProcess server : servers.values()) {
             try {
                 server.close();
             } catch (AssertionError e) {
                 firstError = firstError == null ? e : firstError;
-            } catch (IOException e) {
-                first = first == null ? e : first;
             }
         }
         servers.clear();
         if (firstError != null) {
             throw firstError;
-        }
-        if (first != null) {
-            throw first;
         }
     }
 }

@@ -2,8 +2,10 @@ package dev.weft.server.e2e;
 
 import dev.weft.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -19,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,8 +55,8 @@ class UploadIT {
     }
 
     /** The server of a transport with default quotas and a 96 MiB heap. */
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(SMALL_HEAP, transport,
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(SMALL_HEAP, transport,
                 "--tmp-dir", tmpDir(transport, "default").toString()));
     }
 
@@ -71,7 +74,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void fieldsAndAFileComeBackAsTheirJsonSummary(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path file = temp.resolve("report-" + transport + ".bin");
         Files.write(file, randomBytes(300_000, 7));
         try {
@@ -108,14 +111,14 @@ class UploadIT {
         boolean disk = flag.equals("--max-disk");
         String name = disk ? "max-disk" : "max-ram-parts-header";
         Path tmpDir = tmpDir(transport, name);
-        ServedWeft weft = SERVERS.get(transport + "/" + name, () -> disk
-                ? ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), "--max-disk", "1m")
-                : ServedWeft.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(),
+        WeftProcess weft = SERVERS.get(transport + "/" + name, () -> disk
+                ? WeftProcess.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(), "--max-disk", "1m")
+                : WeftProcess.serve(SMALL_HEAP, transport, "--tmp-dir", tmpDir.toString(),
                         "--max-ram", "1k", "--max-parts", "3", "--max-header", "200"));
         tripQuota(weft, tmpDir, flag);
     }
 
-    private static void tripQuota(ServedWeft weft, Path tmpDir, String flag) throws Exception {
+    private static void tripQuota(WeftProcess weft, Path tmpDir, String flag) throws Exception {
         String transport = weft.transport();
         Path file = temp.resolve("quota-" + transport + flag + ".bin");
         List<String> form = new ArrayList<>();
@@ -159,21 +162,52 @@ class UploadIT {
         awaitNoUploadFileLeft(tmpDir);
     }
 
+    /**
+     * Issue 17: a server killed with SIGKILL in the middle of an upload leaves its half-written temp
+     * file behind (no shutdown hook runs); the next server started on the same {@code --tmp-dir}
+     * deletes it before it listens, and says so.
+     */
+    @Test
+    void leftoversOfAServerKilledMidUploadAreDeletedByTheNextStart() throws Exception {
+        Path tmpDir = temp.resolve("tmp-killed");
+        Path file = temp.resolve("slow-killed.bin");
+        Files.write(file, new byte[32 << 20]);
+        List<Path> left;
+        try (WeftProcess first = WeftProcess.serve(SMALL_HEAP, "nio", "--tmp-dir", tmpDir.toString());
+             Peer slow = Peer.start(curl("--limit-rate", "1M", "-F", "upload=@" + file, first.url("/upload")))) {
+            Poll.until("a temp file for the upload in " + tmpDir, Duration.ofSeconds(30), () -> {
+                assertTrue(slow.process().isAlive(), "curl ended before the upload began");
+                return uploadFiles(tmpDir).stream().anyMatch(path -> path.getFileName().toString().startsWith("upload-"));
+            });
+            first.kill(); // kill -9 mid-upload
+            left = uploadFiles(tmpDir);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        assertTrue(left.stream().anyMatch(path -> path.getFileName().toString().startsWith("upload-")),
+                () -> "kill -9 left no half upload to sweep: " + left);
+        try (WeftProcess second = WeftProcess.serve(SMALL_HEAP, "nio", "--tmp-dir", tmpDir.toString())) {
+            assertTrue(second.stderr().contains("deleted 1 leftover temp run directory of crashed servers"), second.stderr());
+            for (Path path : left) {
+                assertFalse(Files.exists(path), () -> path + " of the killed run is still there");
+            }
+            assertEquals("Hello, world!", Peer.run(CURL_TIMEOUT, curl("--fail", second.url("/hello"))).assertSuccess().stdout());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aClientKilledMidUploadLeavesNoTempFile(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path tmpDir = tmpDir(transport, "default");
         Path file = temp.resolve("slow-" + transport + ".bin");
         Files.write(file, new byte[64 << 20]);
         try (Peer slow = Peer.start(curl("--limit-rate", "1M", "-F", "upload=@" + file, weft.url("/upload")))) {
             // the upload is under way once its temp file exists; at 1 MiB/s it lasts a minute
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (uploadFiles(tmpDir).isEmpty()) {
+            Poll.until("a temp file for the upload in " + tmpDir, Duration.ofSeconds(30), () -> {
                 assertTrue(slow.process().isAlive(), "curl ended before the upload began");
-                assertTrue(System.nanoTime() < deadline, "no temp file appeared for the upload in " + tmpDir);
-                Thread.sleep(20); // polling the temp directory, with a deadline
-            }
+                return !uploadFiles(tmpDir).isEmpty();
+            });
             slow.process().destroyForcibly();
             assertTrue(slow.process().waitFor(10, TimeUnit.SECONDS), "curl did not die");
         } finally {
@@ -187,7 +221,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void tenConcurrentUploadsAreEachByteExact(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         List<Path> files = new ArrayList<>();
         List<Peer> uploads = new ArrayList<>();
         try {
@@ -222,7 +256,7 @@ class UploadIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void aOneGibibyteFileStreamsThroughA96MebibyteHeap(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.assertSmallHeap(weft);
         long size = 1L << 30;
         Path file = temp.resolve("sparse-" + transport + ".bin");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.server.WeftProcess;
 import dev.weft.testing.ExternalTool;
 import dev.weft.wireproto.FrameCodec;
 import dev.weft.wireproto.FramingRevision;
@@ -53,9 +54,9 @@ class WireprotoTcpIT {
         SERVERS.close();
     }
 
-    private static ServedWeft server(String transport, String protocol) throws Exception {
+    private static WeftProcess server(String transport, String protocol) throws Exception {
         return SERVERS.get(transport + "/" + protocol, () -> {
-            ServedWeft weft = ServedWeft.serve(Map.of(), transport, "--protocol", protocol,
+            WeftProcess weft = WeftProcess.serve(Map.of(), transport, "--protocol", protocol,
                     "--tmp-dir", temp.resolve("tmp-" + transport + "-" + protocol).toString());
             String expected = protocol.equals("auto") ? "protocols h2+wireproto+http/1.1 detected per connection" : "protocols wireproto,";
             assertTrue(weft.stderr().contains("transport " + transport + ", " + expected), weft.stderr());
@@ -63,14 +64,14 @@ class WireprotoTcpIT {
         });
     }
 
-    private static WireprotoClient connect(ServedWeft weft) throws java.io.IOException {
+    private static WireprotoClient connect(WeftProcess weft) throws java.io.IOException {
         return WireprotoClient.connect(new InetSocketAddress("127.0.0.1", weft.port()));
     }
 
     @ParameterizedTest(name = "{0} --protocol {1}")
     @CsvSource({"nio, wireproto", "epoll, wireproto", "nio, auto", "epoll, auto"})
     void echoCommandsShareOneConnectionInOrder(String transport, String protocol) throws Exception {
-        ServedWeft weft = server(transport, protocol);
+        WeftProcess weft = server(transport, protocol);
         byte[] large = new byte[1 << 20];
         new Random(42).nextBytes(large);
         try (WireprotoClient client = connect(weft)) {
@@ -102,7 +103,7 @@ class WireprotoTcpIT {
     @ParameterizedTest(name = "{0} --protocol auto --wireproto-revision 0002")
     @ValueSource(strings = {"nio", "epoll"})
     void revision0002AnswersEachCommandByItsRequestId(String transport) throws Exception {
-        ServedWeft weft = SERVERS.get(transport + "/0002", () -> ServedWeft.serve(Map.of(), transport, "--protocol", "auto",
+        WeftProcess weft = SERVERS.get(transport + "/0002", () -> WeftProcess.serve(Map.of(), transport, "--protocol", "auto",
                 "--wireproto-revision", "0002", "--wireproto-max-pending-commands", "4",
                 "--tmp-dir", temp.resolve("tmp-" + transport + "-0002").toString()));
         byte[] allBytes = new byte[256];
@@ -133,7 +134,7 @@ class WireprotoTcpIT {
     @ParameterizedTest(name = "{0} --protocol {1}")
     @CsvSource({"nio, wireproto", "epoll, wireproto", "nio, auto", "epoll, auto"})
     void severalConnectionsAtOnce(String transport, String protocol) throws Exception {
-        ServedWeft weft = server(transport, protocol);
+        WeftProcess weft = server(transport, protocol);
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<Future<Integer>> results = new ArrayList<>();
             for (int c = 0; c < 8; c++) {
@@ -160,7 +161,7 @@ class WireprotoTcpIT {
     @ParameterizedTest(name = "{0} --protocol {1}")
     @CsvSource({"nio, wireproto", "epoll, wireproto", "nio, auto", "epoll, auto"})
     void aMalformedFrameGetsAProtocolErrorAndTheConnectionCloses(String transport, String protocol) throws Exception {
-        ServedWeft weft = server(transport, protocol);
+        WeftProcess weft = server(transport, protocol);
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", weft.port()), 10_000);
         socket.setSoTimeout(30_000);
@@ -183,7 +184,7 @@ class WireprotoTcpIT {
     @ValueSource(strings = {"nio", "epoll"})
     void anAutoPortServesHttp2AndWireprotoSideBySide(String transport) throws Exception {
         String curl = ExternalTool.require("curl", "curl");
-        ServedWeft weft = server(transport, "auto");
+        WeftProcess weft = server(transport, "auto");
         try (WireprotoClient client = connect(weft)) {
             assertEquals("before", success(client.call(WireprotoCommand.of("echo").withData("before"))).text());
             String hello = Peer.run(Duration.ofSeconds(60), List.of(curl, "-sS", "--fail", "--http2-prior-knowledge",

@@ -10,17 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weft.http2.Http2Settings;
 import dev.weft.spi.MinDataRate;
 import dev.weft.testing.Poll;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The minimum data rates (issue 17) against the real server: {@value #RATE} octets per second
@@ -34,38 +27,14 @@ class MinDataRateTest {
     static final Duration END_WITHIN = Duration.ofSeconds(15);
     static final Duration PACE = Duration.ofMillis(100);
 
-    @TempDir
-    static Path dir;
-    static HostileServer server;
-    HonestClient honest;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = new HostileServer(dir, Http2Settings.defaults(), Duration.ofSeconds(30), 100, UnaryOperator.identity(),
-                new MinDataRate(RATE, RATE, GRACE));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void startHonestClient() throws IOException {
-        honest = new HonestClient(server.address()).start();
-    }
-
-    @AfterEach
-    void honestClientWasServedThroughout() throws InterruptedException {
-        honest.close();
-        assertTrue(honest.failures.isEmpty(), () -> "honest client failed: " + honest.failures);
-        assertTrue(honest.successes.get() > 0, "honest client made no calls");
-    }
+    @RegisterExtension
+    static final HostileFixture FIXTURE = HostileFixture.defaults().maxConnections(100)
+            .minDataRate(new MinDataRate(RATE, RATE, GRACE));
 
     /** 10 octets every 100 ms (100 B/s, a tenth of the minimum): the stream is reset, the connection stays. */
     @Test
     void requestBodyDribbledBelowTheRateIsReset() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             attacker.headers(1, request("POST", "/sink"), false, true);
             attacker.flush();
             long deadline = System.nanoTime() + END_WITHIN.toNanos();
@@ -82,7 +51,7 @@ class MinDataRateTest {
     /** 500 octets every 100 ms (5,000 B/s, five times the minimum) for 3 s: the upload completes. */
     @Test
     void uploadAboveTheRateCompletes() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             attacker.headers(1, request("POST", "/sink"), false, true);
             for (int i = 0; i < 30; i++) {
                 attacker.data(1, new byte[500], false);
@@ -97,10 +66,14 @@ class MinDataRateTest {
         }
     }
 
-    /** A download whose stream window the peer never opens again: reset once the grace passes. */
+    /**
+     * A download whose stream window the peer never opens again (its connection window is wide
+     * open): the stream is reset once the grace passes, the connection stays.
+     */
     @Test
     void responseStarvedOfWindowIsReset() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
+            attacker.windowUpdate(0, 1 << 30);
             attacker.headers(1, request("GET", "/files/big.bin"), true, true);
             attacker.flush();
             Poll.until("stream 1 reset", END_WITHIN, () -> attacker.resets.containsKey(1));
@@ -113,16 +86,16 @@ class MinDataRateTest {
     /** A peer that opens every window and then reads nothing off its socket loses the connection. */
     @Test
     void peerThatReadsNothingLosesTheConnection() throws Exception {
-        int before = server.server.connectionCount();
-        try (H2Attacker attacker = H2Attacker.connect(server.address(), 4096)) {
+        int before = FIXTURE.server().server.connectionCount();
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address(), 4096)) {
             attacker.handshake(0x4, Integer.MAX_VALUE); // SETTINGS_INITIAL_WINDOW_SIZE
             attacker.windowUpdate(0, Integer.MAX_VALUE - 65_535);
             attacker.headers(1, request("GET", "/files/big.bin"), true, true);
             attacker.headers(3, request("GET", "/files/big.bin"), true, true);
             attacker.flush();
-            Poll.until("attacker connected", END_WITHIN, () -> server.server.connectionCount() > before);
+            Poll.until("attacker connected", END_WITHIN, () -> FIXTURE.server().server.connectionCount() > before);
             Poll.until("the connection of the peer that reads nothing closed", END_WITHIN,
-                    () -> server.server.connectionCount() == before);
+                    () -> FIXTURE.server().server.connectionCount() == before);
         }
     }
 }

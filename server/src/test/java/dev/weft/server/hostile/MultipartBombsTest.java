@@ -9,16 +9,12 @@ import dev.weft.http2.Http2Settings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Multipart bombs over HTTP/2 against {@code POST /upload} (the body policy's quotas, with the
@@ -33,35 +29,12 @@ class MultipartBombsTest {
     private static final long SEND_AT_MOST = 64L << 20;
     private static final long HEAP_BOUND = 64L << 20;
 
-    @TempDir
-    static Path dir;
-    static HostileServer server;
-    static long baselineHeap;
-    HonestClient honest;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = new HostileServer(dir, Http2Settings.defaults(), Duration.ofSeconds(30), 10_000,
-                policy -> policy.withMaxDisk(MAX_DISK));
-        baselineHeap = HostileServer.usedHeapAfterGc();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void startHonestClient() throws IOException {
-        honest = new HonestClient(server.address()).start();
-    }
+    @RegisterExtension
+    static final HostileFixture FIXTURE = HostileFixture.defaults().bodyPolicy(policy -> policy.withMaxDisk(MAX_DISK));
 
     @AfterEach
-    void honestClientWasServedAndNoTempFileIsLeft() throws Exception {
-        honest.close();
-        assertTrue(honest.failures.isEmpty(), () -> "honest client failed: " + honest.failures);
-        assertTrue(honest.successes.get() > 0, "honest client made no calls");
-        Poll.until("temp files of the exchange deleted", Duration.ofSeconds(10), () -> server.tempFiles() == 0);
+    void noTempFileIsLeft() throws Exception {
+        Poll.until("temp files of the exchange deleted", Duration.ofSeconds(10), () -> FIXTURE.server().tempFiles() == 0);
     }
 
     /** A million tiny parts: stopped at the part cap. */
@@ -109,7 +82,7 @@ class MultipartBombsTest {
      * @return the response status
      */
     private static String bomb(byte[] head, byte[] unit) throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             attacker.headers(1, request("POST", "/upload", "content-type", "multipart/form-data; boundary=" + BOUNDARY),
                     false, true);
             ByteArrayOutputStream first = new ByteArrayOutputStream();
@@ -148,8 +121,7 @@ class MultipartBombsTest {
             }
             System.out.printf("bomb answered %s after %d KiB sent%n", attacker.statuses.get(1), sentFinal >> 10);
             assertTrue(sentFinal < SEND_AT_MOST, "never answered while sending");
-            long used = HostileServer.usedHeapAfterGc();
-            assertTrue(used < baselineHeap + HEAP_BOUND, () -> "heap grew to " + (used >> 20) + " MiB");
+            FIXTURE.assertHeapBounded(HEAP_BOUND);
             return attacker.statuses.get(1);
         }
     }

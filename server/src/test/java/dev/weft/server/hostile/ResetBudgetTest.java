@@ -20,11 +20,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reset budget is a token bucket by the clock (issue 17): a burst, then a refill rate. Against
@@ -36,21 +34,10 @@ class ResetBudgetTest {
     private static final int BURST = 10;
     private static final int REFILL_PER_SECOND = 20;
 
-    @TempDir
-    static java.nio.file.Path dir;
-    static HostileServer server;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        Http2Settings settings = Http2Settings.defaults().withLimits(Http2Settings.Limits.defaults()
-                .withResetBudget(BURST).withResetRefillPerSecond(REFILL_PER_SECOND));
-        server = new HostileServer(dir, settings, Duration.ofSeconds(30), 100);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    static final HostileFixture FIXTURE = HostileFixture.defaults().withoutHonestClient().maxConnections(100)
+            .http2(Http2Settings.defaults().withLimits(Http2Settings.Limits.defaults()
+                    .withResetBudget(BURST).withResetRefillPerSecond(REFILL_PER_SECOND)));
 
     /**
      * An OkHttp client that cancels in-flight calls (RST_STREAM CANCEL) three times the burst,
@@ -69,12 +56,12 @@ class ResetBudgetTest {
                 })
                 .callTimeout(Duration.ofSeconds(10))
                 .build();
-        String base = "http://127.0.0.1:" + server.address().getPort();
+        String base = "http://127.0.0.1:" + FIXTURE.server().address().getPort();
         try {
             hello(client, base);
             int cancels = 3 * BURST;
             for (int i = 0; i < cancels; i++) {
-                long started = server.hangStarted.get();
+                long started = FIXTURE.server().hangStarted.get();
                 Call hanging = client.newCall(new Request.Builder().url(base + "/hang").build());
                 hanging.enqueue(new Callback() {
                     @Override
@@ -88,7 +75,7 @@ class ResetBudgetTest {
                     }
                 });
                 Poll.until("handler " + (started + 1) + " started", Duration.ofSeconds(10),
-                        () -> server.hangStarted.get() > started);
+                        () -> FIXTURE.server().hangStarted.get() > started);
                 hanging.cancel();
                 hello(client, base);
                 // The deliberately paced part of this client: half the refill rate.
@@ -96,9 +83,9 @@ class ResetBudgetTest {
             }
             hello(client, base);
             assertEquals(1, connects.get(), "the server closed the connection of a client cancelling under the rate");
-            long interruptedTarget = server.hangStarted.get();
+            long interruptedTarget = FIXTURE.server().hangStarted.get();
             Poll.until("cancelled handlers interrupted", Duration.ofSeconds(5),
-                    () -> server.hangInterrupted.get() == interruptedTarget);
+                    () -> FIXTURE.server().hangInterrupted.get() == interruptedTarget);
         } finally {
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
@@ -109,7 +96,7 @@ class ResetBudgetTest {
     /** The same number of cancels at once (Rapid Reset): the burst is spent, GOAWAY ENHANCE_YOUR_CALM. */
     @Test
     void sameCancelsAtOnceEndWithEnhanceYourCalm() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             for (int i = 0; i < 4 * BURST; i++) {
                 int id = 2 * i + 1;
                 attacker.headers(id, request("GET", "/hang"), true, true);

@@ -12,17 +12,12 @@ import dev.weft.http2.Http2Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Slowloris and the connection cap, against a server with short timeouts (preface 1 s, stalled
@@ -37,38 +32,15 @@ class SlowPeersTest {
     /** The attacker's pace: one octet or frame per this (also the step at which it checks for the end). */
     static final Duration PACE = Duration.ofMillis(200);
 
-    @TempDir
-    static Path dir;
-    static HostileServer server;
-    HonestClient honest;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        Http2Settings settings = Http2Settings.defaults().withSlowPeerTimeout(Duration.ofSeconds(1));
-        server = new HostileServer(dir, settings, Duration.ofSeconds(2), MAX_CONNECTIONS);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void startHonestClient() throws IOException {
-        honest = new HonestClient(server.address()).start();
-    }
-
-    @AfterEach
-    void honestClientWasServedThroughout() throws InterruptedException {
-        honest.close();
-        assertTrue(honest.failures.isEmpty(), () -> "honest client failed: " + honest.failures);
-        assertTrue(honest.successes.get() > 0, "honest client made no calls");
-    }
+    @RegisterExtension
+    static final HostileFixture FIXTURE = HostileFixture.defaults()
+            .http2(Http2Settings.defaults().withSlowPeerTimeout(Duration.ofSeconds(1)))
+            .idleTimeout(Duration.ofSeconds(2)).maxConnections(MAX_CONNECTIONS);
 
     /** A preface dribbled a byte at a time never completes within the preface timeout. */
     @Test
     void slowPrefaceIsClosed() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address())) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address())) {
             long started = System.nanoTime();
             for (int i = 0; i < H2Attacker.PREFACE.length; i++) {
                 try {
@@ -89,7 +61,7 @@ class SlowPeersTest {
     /** A header block whose CONTINUATION frames come one octet every 200 ms: stalled input. */
     @Test
     void slowHeaderBlockIsEndedWithEnhanceYourCalm() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             byte[] block = request("GET", "/hello");
             attacker.headers(1, new byte[] {block[0]}, true, false);
             attacker.flush();
@@ -112,7 +84,7 @@ class SlowPeersTest {
     /** One frame (a HEADERS frame's payload) dribbled an octet every 200 ms: stalled input. */
     @Test
     void slowFrameIsEndedWithEnhanceYourCalm() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             byte[] block = request("GET", "/hello");
             byte[] header = {0, 0, (byte) block.length, H2Attacker.HEADERS, 0x5, 0, 0, 0, 1};
             attacker.raw(header);
@@ -134,7 +106,7 @@ class SlowPeersTest {
     /** An established connection that sends nothing: GOAWAY NO_ERROR after the idle timeout. */
     @Test
     void idleConnectionIsClosedWithNoError() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             H2Attacker.Ending ending = attacker.awaitEnd(END_WITHIN);
             assertEquals(NO_ERROR, ending.goAwayCode(), ending::toString);
             assertTrue(ending.closed(), ending::toString);
@@ -148,7 +120,7 @@ class SlowPeersTest {
      */
     @Test
     void idleConnectionWithStreamsWaitingForTheirBodiesIsClosed() throws Exception {
-        try (H2Attacker attacker = H2Attacker.connect(server.address()).handshake()) {
+        try (H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake()) {
             for (int id = 1; id <= 19; id += 2) {
                 attacker.headers(id, request(id < 10 ? "POST" : "GET", id < 10 ? "/sink" : "/hang"), false, true);
             }
@@ -158,9 +130,9 @@ class SlowPeersTest {
             assertTrue(ending.closed(), ending::toString);
         }
         Poll.until("every started /hang handler interrupted", END_WITHIN,
-                () -> server.hangInterrupted.get() >= server.hangStarted.get());
-        assertTrue(server.hangStarted.get() > 0, "no /hang handler started");
-        assertEquals(server.hangStarted.get(), server.hangInterrupted.get(), "handlers left running");
+                () -> FIXTURE.server().hangInterrupted.get() >= FIXTURE.server().hangStarted.get());
+        assertTrue(FIXTURE.server().hangStarted.get() > 0, "no /hang handler started");
+        assertEquals(FIXTURE.server().hangStarted.get(), FIXTURE.server().hangInterrupted.get(), "handlers left running");
     }
 
     /**
@@ -173,7 +145,7 @@ class SlowPeersTest {
         try {
             // The honest client holds one connection; fill the rest.
             for (int i = 1; i < MAX_CONNECTIONS; i++) {
-                H2Attacker attacker = H2Attacker.connect(server.address()).handshake();
+                H2Attacker attacker = H2Attacker.connect(FIXTURE.server().address()).handshake();
                 attacker.ping(i);
                 attacker.flush();
                 held.add(attacker);
@@ -188,7 +160,7 @@ class SlowPeersTest {
             try (Socket refused = new Socket()) {
                 int read;
                 try {
-                    refused.connect(server.address(), 5_000);
+                    refused.connect(FIXTURE.server().address(), 5_000);
                     refused.setSoTimeout((int) END_WITHIN.toMillis());
                     InputStream in = refused.getInputStream();
                     refused.getOutputStream().write(H2Attacker.PREFACE);

@@ -17,19 +17,14 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile wireproto peers against the real server ({@code --protocol auto} detects wireproto):
@@ -43,34 +38,8 @@ class WireprotoAttacksTest {
     private static final long HEAP_BOUND = 64L << 20;
     private static final Duration END_WITHIN = Duration.ofSeconds(15);
 
-    @TempDir
-    static Path dir;
-    static HostileServer server;
-    static long baselineHeap;
-    HonestClient honest;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = new HostileServer(dir, Http2Settings.defaults(), Duration.ofSeconds(2), 10_000);
-        baselineHeap = HostileServer.usedHeapAfterGc();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void startHonestClient() throws IOException {
-        honest = new HonestClient(server.address()).start();
-    }
-
-    @AfterEach
-    void honestClientWasServedThroughout() throws InterruptedException {
-        honest.close();
-        assertTrue(honest.failures.isEmpty(), () -> "honest client failed: " + honest.failures);
-        assertTrue(honest.successes.get() > 0, "honest client made no calls");
-    }
+    @RegisterExtension
+    static final HostileFixture FIXTURE = HostileFixture.defaults().idleTimeout(Duration.ofSeconds(2));
 
     /** A raw wireproto peer: writes frames, a reader records the answers and the close. */
     private static final class Peer implements AutoCloseable {
@@ -80,7 +49,7 @@ class WireprotoAttacksTest {
         final CompletableFuture<Void> closed = new CompletableFuture<>();
 
         Peer() throws IOException {
-            socket.connect(server.address(), 5_000);
+            socket.connect(FIXTURE.server().address(), 5_000);
             out = new BufferedOutputStream(socket.getOutputStream(), 64 << 10);
             Thread.ofVirtual().name("wireproto-attacker-reader").start(() -> {
                 FrameDecoder decoder = new FrameDecoder(WireprotoLimits.DEFAULT_MAX_RECEIVE_FRAME_LENGTH);
@@ -129,9 +98,7 @@ class WireprotoAttacksTest {
     }
 
     private static void assertHeapBounded() {
-        long used = HostileServer.usedHeapAfterGc();
-        assertTrue(used < baselineHeap + HEAP_BOUND,
-                () -> "heap grew from " + (baselineHeap >> 20) + " MiB to " + (used >> 20) + " MiB");
+        FIXTURE.assertHeapBounded(HEAP_BOUND);
     }
 
     /**
@@ -240,7 +207,7 @@ class WireprotoAttacksTest {
     void neverEndingCommandFromAPeerThatDoesNotReadIsBoundedAndClosed() throws Exception {
         try (Socket socket = new Socket()) {
             socket.setReceiveBufferSize(4096);
-            socket.connect(server.address(), 5_000);
+            socket.connect(FIXTURE.server().address(), 5_000);
             OutputStream out = socket.getOutputStream();
             out.write(FrameCodec.encodeRaw(FrameType.COMMAND_NAME.code(), FrameFlags.COMMAND_NAME_HAVE_DATA,
                     "echo".getBytes(StandardCharsets.UTF_8)));

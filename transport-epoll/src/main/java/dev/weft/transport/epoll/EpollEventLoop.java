@@ -3,6 +3,7 @@ package dev.weft.transport.epoll;
 import dev.weft.spi.Cancellable;
 import dev.weft.spi.ConnectionInitializer;
 import dev.weft.spi.EventLoop;
+import dev.weft.spi.EventLoopCore;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,12 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * One platform thread around one epoll instance: it owns a listening socket (or none, in handoff
  * mode on loops other than 0), its connections, its timers and its native scratch memory.
  *
- * <p><b>Ownership</b>: everything here except {@link #tasks}, {@link #wakePending} and
- * {@link #state} is touched only by {@link #thread}. Other threads hand work in with
- * {@link #execute}, which rings {@link #wakeFd} (an eventfd) so a sleeping {@code epoll_wait}
- * returns.
+ * <p><b>Ownership</b>: everything here except {@link #state} and the {@link EventLoopCore}'s
+ * task queue is touched only by {@link #thread}. Other threads hand work in with
+ * {@link #execute}; the core rings {@link #wakeFd} (an eventfd) when the loop sleeps, so
+ * {@code epoll_wait} returns.
  *
  * <p><b>Native memory</b> (one shared arena per loop, freed when the loop ends): the epoll event
  * array, a read buffer handed to handlers as a {@link ByteBuffer} view, a staging area heap
@@ -83,17 +81,14 @@ final class EpollEventLoop implements EventLoop {
     /** The constant 1 that rings the eventfd; read-only after construction, shared by ringing threads. */
     private final MemorySegment wakeIncrement;
 
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    /** Set by whoever rings {@link #wakeFd}; cleared by the loop before it drains {@link #tasks}. */
-    private final AtomicBoolean wakePending = new AtomicBoolean();
+    /** Tasks, wake-up decision and timers (the transports' shared core); {@link #ringWakeFd} is its waker. */
+    private final EventLoopCore core;
     private volatile State state = State.RUNNING;
     /** Guards {@link #wakeFdClosed} and the closing of {@link #wakeFd} against concurrent rings. */
     private final Object wakeLock = new Object();
     private boolean wakeFdClosed;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private long timerSequence;
     private final Map<Long, EpollConnection> connections = new HashMap<>();
     /** Connections with work left over from a turn cut short for fairness. */
     private final ArrayDeque<EpollConnection> deferred = new ArrayDeque<>();
@@ -137,6 +132,8 @@ final class EpollEventLoop implements EventLoop {
             throw e;
         }
         this.thread = Thread.ofPlatform().name("weft-epoll-" + server.serverId + "-" + index).unstarted(this::run);
+        this.core = new EventLoopCore(thread.getName(), this::ringWakeFd);
+        core.bind(thread);
     }
 
     /** Adopts a bound, listening socket; called before {@link #start}. */
@@ -166,7 +163,7 @@ final class EpollEventLoop implements EventLoop {
 
     @Override
     public boolean inEventLoop() {
-        return Thread.currentThread() == thread;
+        return core.inEventLoop();
     }
 
     @Override
@@ -175,13 +172,10 @@ final class EpollEventLoop implements EventLoop {
         if (state == State.TERMINATED) {
             throw new RejectedExecutionException("event loop " + index + " has terminated");
         }
-        tasks.add(task);
-        if (state == State.TERMINATED && tasks.remove(task)) {
+        core.execute(task);
+        if (state == State.TERMINATED && core.remove(task)) {
             // The loop ended between our check and our add, and its last drain missed the task.
             throw new RejectedExecutionException("event loop " + index + " has terminated");
-        }
-        if (!inEventLoop() && wakePending.compareAndSet(false, true)) {
-            ringWakeFd();
         }
     }
 
@@ -208,19 +202,10 @@ final class EpollEventLoop implements EventLoop {
 
     @Override
     public Cancellable schedule(Runnable task, Duration delay) {
-        Objects.requireNonNull(task, "task is null");
-        Timer timer = new Timer(System.nanoTime() + Math.max(0, delay.toNanos()), task);
-        if (inEventLoop()) {
-            addTimer(timer);
-        } else {
-            execute(() -> addTimer(timer));
+        if (state == State.TERMINATED) {
+            throw new RejectedExecutionException("event loop " + index + " has terminated");
         }
-        return timer;
-    }
-
-    private void addTimer(Timer timer) {
-        timer.sequence = timerSequence++;
-        timers.add(timer);
+        return core.schedule(task, delay);
     }
 
     /** Registers a freshly accepted socket here; loop thread. */
@@ -270,7 +255,7 @@ final class EpollEventLoop implements EventLoop {
         }
         state = State.DRAINING;
         closeListener();
-        addTimer(new Timer(deadlineNanos, this::forceCloseAll));
+        core.scheduleAt(deadlineNanos, this::forceCloseAll);
         for (EpollConnection connection : new ArrayList<>(connections.values())) {
             connection.shutdownRequested();
         }
@@ -309,13 +294,15 @@ final class EpollEventLoop implements EventLoop {
             }
             while (true) {
                 runTasks();
-                runDueTimers();
+                core.runDueTimers();
                 runDeferred();
                 if (state == State.STOPPING || (state == State.DRAINING && connections.isEmpty())) {
                     break;
                 }
-                int timeout = tasks.isEmpty() && deferred.isEmpty() ? millisToNextTimer() : 0;
+                boolean tasksQueued = core.beforeWait();
+                int timeout = !tasksQueued && deferred.isEmpty() ? millisToNextTimer() : 0;
                 int ready = LinuxNative.epollWait(epollFd, events, MAX_EVENTS, timeout);
+                core.afterWait();
                 if (ready < 0) {
                     LOG.error("epoll_wait failed on loop {}: {}; the loop ends", index, Errno.nameOf(-ready));
                     break;
@@ -336,8 +323,7 @@ final class EpollEventLoop implements EventLoop {
     private void dispatch(long key, int mask) {
         try {
             if (key == WAKE_KEY) {
-                LinuxNative.read(wakeFd, wakeWord, 8);
-                wakePending.set(false);
+                LinuxNative.read(wakeFd, wakeWord, 8); // the core decides when to ring again
             } else if (key == LISTENER_KEY) {
                 acceptPending();
             } else {
@@ -404,7 +390,7 @@ final class EpollEventLoop implements EventLoop {
             LOG.warn("could not pause the listener: {}", e.getMessage());
             return;
         }
-        addTimer(new Timer(System.nanoTime() + ACCEPT_BACKOFF.toNanos(), () -> {
+        core.scheduleAt(System.nanoTime() + ACCEPT_BACKOFF.toNanos(), () -> {
             if (listenFd == fd && state == State.RUNNING) {
                 try {
                     LinuxNative.epollCtl(epollFd, LinuxNative.EPOLL_CTL_ADD, fd, LinuxNative.EPOLLIN, LISTENER_KEY, ctlScratch);
@@ -412,31 +398,24 @@ final class EpollEventLoop implements EventLoop {
                     LOG.error("could not resume the listener on loop {}: {}", index, e.getMessage());
                 }
             }
-        }));
+        });
     }
 
     private void scheduleIdleCheck() {
         Duration interval = server.idleCheckInterval();
-        addTimer(new Timer(System.nanoTime() + interval.toNanos(), () -> {
+        core.scheduleAt(System.nanoTime() + interval.toNanos(), () -> {
             long now = System.nanoTime();
             for (EpollConnection connection : new ArrayList<>(connections.values())) {
                 connection.checkIdle(now);
             }
             scheduleIdleCheck();
-        }));
+        });
     }
 
     private void runTasks() {
-        // Bounded: tasks that schedule tasks must not keep the loop from epoll forever.
         inTasks = true;
         try {
-            for (int budget = tasks.size(); budget > 0; budget--) {
-                Runnable task = tasks.poll();
-                if (task == null) {
-                    return;
-                }
-                runGuarded(task, "task");
-            }
+            core.runTasks();
         } finally {
             inTasks = false;
         }
@@ -450,16 +429,6 @@ final class EpollEventLoop implements EventLoop {
      */
     boolean coalescingFlushes() {
         return inTasks && EpollConnection.COALESCE_FLUSHES;
-    }
-
-    private void runDueTimers() {
-        long now = System.nanoTime();
-        while (!timers.isEmpty() && timers.peek().deadlineNanos - now <= 0) {
-            Timer timer = timers.poll();
-            if (!timer.cancelled) {
-                runGuarded(timer.task, "timer");
-            }
-        }
     }
 
     private void runDeferred() {
@@ -479,12 +448,12 @@ final class EpollEventLoop implements EventLoop {
         }
     }
 
+    /** @return the epoll_wait timeout: -1 waits until woken (no timer), 0 returns at once (one is due) */
     private int millisToNextTimer() {
-        Timer next = timers.peek();
-        if (next == null) {
+        long nanos = core.nanosToNextTimer();
+        if (nanos == Long.MAX_VALUE) {
             return -1;
         }
-        long nanos = next.deadlineNanos - System.nanoTime();
         return nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos) + 1);
     }
 
@@ -495,10 +464,7 @@ final class EpollEventLoop implements EventLoop {
             connection.closeOnLoop(null, true);
         }
         // Tasks that slipped in before TERMINATED was visible: run them so nothing waits forever.
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
-            runGuarded(task, "late task");
-        }
+        core.drainTasks();
         releaseNative();
         terminated.complete(null);
     }
@@ -511,29 +477,4 @@ final class EpollEventLoop implements EventLoop {
         LinuxNative.close(epollFd);
         arena.close();
     }
-
-    /** A task due at a deadline; loop-owned except {@link #cancelled}. */
-    private static final class Timer implements Cancellable, Comparable<Timer> {
-        final long deadlineNanos;
-        final Runnable task;
-        long sequence;
-        volatile boolean cancelled;
-
-        Timer(long deadlineNanos, Runnable task) {
-            this.deadlineNanos = deadlineNanos;
-            this.task = task;
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public int compareTo(Timer other) {
-            int byDeadline = Long.compare(deadlineNanos - other.deadlineNanos, 0);
-            return byDeadline != 0 ? byDeadline : Long.compare(sequence, other.sequence);
-        }
-    }
-
 }

@@ -2,6 +2,7 @@ package dev.weft.transport.nio;
 
 import dev.weft.spi.Cancellable;
 import dev.weft.spi.EventLoop;
+import dev.weft.spi.EventLoopCore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -11,31 +12,24 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One selector thread owning a set of connections, their timers and a shared read buffer.
  *
- * <p>Ownership: {@link #timers}, {@link #connections} and {@link #readBuffer} belong to the loop
- * thread alone. Other threads only touch {@link #tasks} (a concurrent queue) and
- * {@link #awake} (to decide whether the selector needs a wake-up).
+ * <p>Ownership: {@link #connections} and {@link #readBuffer} belong to the loop thread alone;
+ * the task queue, wake-up and timers are the shared {@link EventLoopCore}'s (its own rules:
+ * other threads only queue tasks), with {@code Selector.wakeup} as its waker.
  */
 final class NioEventLoop implements EventLoop, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(NioEventLoop.class);
 
     private final Selector selector;
     private final Thread thread;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    /** True while the loop is running tasks and selected keys, so execute() need not wake it. */
-    private final AtomicBoolean awake = new AtomicBoolean(true);
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final EventLoopCore core;
     private final Set<NioConnection> connections = new HashSet<>();
     private final ByteBuffer readBuffer;
     /** Connections whose flush, asked for by a task, waits for the end of the task pass. Loop thread. */
@@ -46,12 +40,13 @@ final class NioEventLoop implements EventLoop, Runnable {
     private volatile boolean running = true;
     /** Loop thread only: stop once the last connection has closed. */
     private boolean stopWhenEmpty;
-    private long timerSequence;
 
     NioEventLoop(String name, int readBufferSize) throws IOException {
         this.selector = Selector.open();
         this.readBuffer = ByteBuffer.allocateDirect(readBufferSize);
         this.thread = Thread.ofPlatform().name(name).unstarted(this);
+        this.core = new EventLoopCore(name, selector::wakeup);
+        core.bind(thread);
     }
 
     void start() {
@@ -72,30 +67,17 @@ final class NioEventLoop implements EventLoop, Runnable {
 
     @Override
     public boolean inEventLoop() {
-        return Thread.currentThread() == thread;
+        return core.inEventLoop();
     }
 
     @Override
     public void execute(Runnable task) {
-        tasks.add(task);
-        if (!inEventLoop() && awake.compareAndSet(false, true)) {
-            selector.wakeup();
-        }
+        core.execute(task);
     }
 
     @Override
     public Cancellable schedule(Runnable task, Duration delay) {
-        Timer timer = new Timer(System.nanoTime() + Math.max(0, delay.toNanos()), task);
-        if (inEventLoop()) {
-            timer.sequence = timerSequence++;
-            timers.add(timer);
-        } else {
-            execute(() -> {
-                timer.sequence = timerSequence++;
-                timers.add(timer);
-            });
-        }
-        return timer;
+        return core.schedule(task, delay);
     }
 
     void register(NioConnection connection) {
@@ -131,20 +113,19 @@ final class NioEventLoop implements EventLoop, Runnable {
     public void run() {
         try {
             while (running) {
-                awake.set(false);
-                long timeoutMillis = tasks.isEmpty() ? millisUntilNextTimer() : -1;
+                long timeoutMillis = core.beforeWait() ? -1 : millisUntilNextTimer();
                 int ready;
                 if (timeoutMillis < 0) {
                     ready = selector.selectNow();
                 } else {
                     ready = selector.select(timeoutMillis);
                 }
-                awake.set(true);
+                core.afterWait();
                 if (ready > 0) {
                     processSelectedKeys();
                 }
                 runTasks();
-                runDueTimers();
+                core.runDueTimers();
             }
         } catch (Throwable fatal) {
             LOG.error("event loop {} failed", thread.getName(), fatal);
@@ -152,7 +133,7 @@ final class NioEventLoop implements EventLoop, Runnable {
             for (NioConnection connection : connectionsSnapshot()) {
                 connection.closeNow(null, true);
             }
-            runTasks();
+            core.drainTasks();
             try {
                 selector.close();
             } catch (IOException e) {
@@ -162,12 +143,12 @@ final class NioEventLoop implements EventLoop, Runnable {
         }
     }
 
+    /** @return the select timeout: 0 blocks until woken (no timer), -1 selects now (one is due) */
     private long millisUntilNextTimer() {
-        Timer next = timers.peek();
-        if (next == null) {
+        long nanos = core.nanosToNextTimer();
+        if (nanos == Long.MAX_VALUE) {
             return 0; // select(0) blocks until woken
         }
-        long nanos = next.deadline - System.nanoTime();
         if (nanos <= 0) {
             return -1;
         }
@@ -196,18 +177,9 @@ final class NioEventLoop implements EventLoop, Runnable {
     }
 
     private void runTasks() {
-        // Bounded per pass so a task that keeps re-submitting itself cannot starve I/O.
-        int budget = 4096;
-        Runnable task;
         inTasks = true;
         try {
-            while (budget-- > 0 && (task = tasks.poll()) != null) {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("event loop task failed", e);
-                }
-            }
+            core.runTasks();
         } finally {
             inTasks = false;
         }
@@ -237,44 +209,5 @@ final class NioEventLoop implements EventLoop, Runnable {
             }
         }
         flushAfterTasks.clear();
-    }
-
-    private void runDueTimers() {
-        long now = System.nanoTime();
-        Timer timer;
-        while ((timer = timers.peek()) != null && timer.deadline <= now) {
-            timers.poll();
-            if (!timer.cancelled) {
-                try {
-                    timer.task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("event loop timer failed", e);
-                }
-            }
-        }
-    }
-
-    /** A scheduled task; ordered by deadline, then by scheduling order. */
-    private static final class Timer implements Comparable<Timer>, Cancellable {
-        final long deadline;
-        final Runnable task;
-        long sequence;
-        volatile boolean cancelled;
-
-        Timer(long deadline, Runnable task) {
-            this.deadline = deadline;
-            this.task = task;
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public int compareTo(Timer other) {
-            int byDeadline = Long.compare(deadline, other.deadline);
-            return byDeadline != 0 ? byDeadline : Long.compare(sequence, other.sequence);
-        }
     }
 }
