@@ -26,6 +26,11 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
     /** name0, value0, name1, value1, ... */
     private final String[] fields;
     private final int size;
+    /**
+     * Whether {@link #requireSendable} passed once: a cache of a fact about immutable fields, so
+     * a racy write only repeats the check (like {@code String.hash}).
+     */
+    private boolean sendable;
 
     private Headers(String[] fields, int size) {
         this.fields = fields;
@@ -186,6 +191,61 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
             text.append(fields[i * 2]).append(": ").append(fields[i * 2 + 1]);
         }
         return text.append(']').toString();
+    }
+
+    /**
+     * Refuses fields that no HTTP version can carry, where the handler sets them (issue 17), rather
+     * than have the server drop them on the wire: a name that is empty or has a character outside
+     * visible ASCII, or a colon (RFC 9113 §8.2.1; this excludes pseudo-headers); a value with NUL,
+     * CR or LF (RFC 9113 §8.2.1, and header injection in HTTP/1.1), or with characters above
+     * U+00FF (fields are octets and the servers write Latin-1: encode others, e.g. percent-encoding
+     * or RFC 8187's {@code filename*=UTF-8''...}).
+     *
+     * @param role what the fields are, for the message ("response header", "trailer")
+     * @return this
+     * @throws IllegalArgumentException naming the first field that cannot be sent and why
+     */
+    Headers requireSendable(String role) {
+        if (sendable) {
+            return this;
+        }
+        for (int i = 0; i < size; i++) {
+            String name = fields[i * 2];
+            String value = fields[i * 2 + 1];
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException(role + " with an empty name cannot be sent");
+            }
+            for (int at = 0; at < name.length(); at++) {
+                char c = name.charAt(at);
+                if (c <= 0x20 || c >= 0x7f || c == ':') {
+                    throw new IllegalArgumentException(String.format(
+                            "%s name \"%s\" cannot be sent: %s at index %d (names are visible ASCII without ':')",
+                            role, name, describe(c), at));
+                }
+            }
+            for (int at = 0; at < value.length(); at++) {
+                char c = value.charAt(at);
+                if (c == 0 || c == '\r' || c == '\n') {
+                    throw new IllegalArgumentException(String.format(
+                            "%s %s cannot be sent: its value has %s at index %d (NUL, CR and LF are forbidden)",
+                            role, name, describe(c), at));
+                }
+                if (c > 0xff) {
+                    throw new IllegalArgumentException(String.format(
+                            "%s %s cannot be sent: its value has %s at index %d, outside Latin-1 "
+                                    + "(encode it, e.g. percent-encoding or RFC 8187)",
+                            role, name, describe(value.codePointAt(at)), at));
+                }
+            }
+        }
+        sendable = true;
+        return this;
+    }
+
+    private static String describe(int codePoint) {
+        String hex = String.format("U+%04X", codePoint);
+        boolean printable = (codePoint > 0x20 && codePoint < 0x7f) || (codePoint > 0xff && !Character.isISOControl(codePoint));
+        return printable ? "'" + Character.toString(codePoint) + "' (" + hex + ")" : hex;
     }
 
     private static String lowerCase(String name) {

@@ -18,12 +18,16 @@ import java.util.Objects;
  */
 public record Response(int status, Headers headers, Content content) {
 
-    /** @throws IllegalArgumentException for a status outside 200..599 */
+    /**
+     * @throws IllegalArgumentException for a status outside 200..599, or a header field no HTTP
+     *     version can send (a name that is not a token; a value with NUL, CR, LF or characters
+     *     above U+00FF): refused here, where the handler sets it, never dropped on the wire
+     */
     public Response {
         if (status < 200 || status > 599) {
             throw new IllegalArgumentException("final status must be 200..599: " + status);
         }
-        Objects.requireNonNull(headers, "headers is null");
+        Objects.requireNonNull(headers, "headers is null").requireSendable("response header");
         Objects.requireNonNull(content, "content is null");
     }
 

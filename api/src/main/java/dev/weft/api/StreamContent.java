@@ -39,9 +39,13 @@ public sealed interface StreamContent permits StreamContent.Data, StreamContent.
      * @param headers the trailer fields; no pseudo-headers
      */
     record Trailers(Headers headers) implements StreamContent {
-        /** @throws NullPointerException if headers is null */
+        /**
+         * @throws NullPointerException if headers is null
+         * @throws IllegalArgumentException for a field no HTTP version can send, as for a
+         *     {@link Response}'s headers (the protocols check request trailers before they get here)
+         */
         public Trailers {
-            Objects.requireNonNull(headers, "headers is null");
+            Objects.requireNonNull(headers, "headers is null").requireSendable("trailer");
         }
     }
 

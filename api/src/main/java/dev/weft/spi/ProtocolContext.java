@@ -13,8 +13,10 @@ import java.util.concurrent.Executor;
  * @param bodyPolicy the default body policy, reported by each request
  * @param handlerExecutor runs handlers; the server's starts one virtual thread per task
  * @param shutdownGrace how long in-flight exchanges get to finish on graceful stop
+ * @param minDataRate the slowest a peer may send request bodies and read responses
  */
-public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace) {
+public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace,
+                              MinDataRate minDataRate) {
 
     /** @throws NullPointerException for a null field */
     public ProtocolContext {
@@ -22,6 +24,17 @@ public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor h
         Objects.requireNonNull(bodyPolicy, "bodyPolicy is null");
         Objects.requireNonNull(handlerExecutor, "handlerExecutor is null");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace is null");
+        Objects.requireNonNull(minDataRate, "minDataRate is null");
+    }
+
+    /** A context with the default minimum data rates. */
+    public ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace) {
+        this(handler, bodyPolicy, handlerExecutor, shutdownGrace, MinDataRate.DEFAULTS);
+    }
+
+    /** @return this context with other minimum data rates */
+    public ProtocolContext withMinDataRate(MinDataRate value) {
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, value);
     }
 
     /** @return a context with default policy, a virtual thread per handler call and 10 s of grace */

@@ -44,6 +44,7 @@ final class Http2Session implements ConnectionHandler {
     private final Map<Integer, StreamExchange> exchanges = new LinkedHashMap<>();
     private final ResponseSender sender;
     private final SlowPeerWatch slowPeers;
+    private final DataRateWatch dataRates;
     /** Whether this connection already logged a refused stream. */
     private boolean refusalLogged;
     private boolean shuttingDown;
@@ -54,9 +55,10 @@ final class Http2Session implements ConnectionHandler {
         this.connection = connection;
         this.context = context;
         this.settings = settings;
-        this.core = new ServerConnection(settings);
+        this.core = new ServerConnection(settings, System::nanoTime);
         this.sender = new ResponseSender(this, connection, core, exchanges);
         this.slowPeers = new SlowPeerWatch(this, connection, core, settings.slowPeerTimeout());
+        this.dataRates = new DataRateWatch(this, connection, core, exchanges, context.minDataRate());
     }
 
     @Override
@@ -184,6 +186,7 @@ final class Http2Session implements ConnectionHandler {
                 .build();
         StreamExchange exchange = new StreamExchange(streamId, started.head(), body, request, this, context.handler());
         exchanges.put(streamId, exchange);
+        dataRates.exchangeStarted();
         try {
             context.handlerExecutor().execute(exchange);
         } catch (RejectedExecutionException e) {
@@ -236,6 +239,15 @@ final class Http2Session implements ConnectionHandler {
         // A request still uploading after its response is complete is drained, not reset
         // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
         // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
+        closeIfDone();
+    }
+
+    /** Loop: resets a live exchange's stream from our side (a minimum data rate) and interrupts its handler. */
+    void resetExchange(StreamExchange exchange, ErrorCode code, String reason) {
+        exchanges.remove(exchange.streamId);
+        core.resetStream(exchange.streamId, code);
+        abortExchange(exchange, new IOException("h2 stream " + exchange.streamId + " reset by the server: " + reason));
+        flush();
         closeIfDone();
     }
 
@@ -362,6 +374,7 @@ final class Http2Session implements ConnectionHandler {
     public void onClosed(Throwable cause) {
         closed = true;
         slowPeers.cancel();
+        dataRates.cancel();
         abortAll(new IOException("connection closed", cause));
         sender.closeFiles();
     }

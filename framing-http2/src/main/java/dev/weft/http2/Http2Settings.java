@@ -97,9 +97,13 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
     /**
      * Defences against hostile peers (issue 8). Each trips with GOAWAY ENHANCE_YOUR_CALM.
      *
-     * @param resetBudget streams a peer may get reset (its RST_STREAM on a live stream, or our
-     *     RST_STREAM provoked by its errors, or a refusal) beyond the streams it completed normally;
-     *     stops Rapid Reset (CVE-2023-44487) and MadeYouReset (CVE-2025-8671); default 200
+     * @param resetBudget streams a peer may get reset at once (its RST_STREAM on a live stream,
+     *     our RST_STREAM provoked by its errors, a refusal, a 431): the burst of a token bucket that
+     *     refills at {@code resetRefillPerSecond}; stops Rapid Reset (CVE-2023-44487) and
+     *     MadeYouReset (CVE-2025-8671); default 200
+     * @param resetRefillPerSecond tokens the reset budget earns back per second, by the clock
+     *     (completed streams earn nothing); default 50, far above what a browser or gRPC client
+     *     cancels on one connection and far below what an attack needs (nghttp2's default is 33/s)
      * @param maxContinuationFrames CONTINUATION frames in one header block; stops the 2024
      *     CONTINUATION flood; default 64
      * @param maxHeaderBlockBytes octets of one compressed header block; default 64 KiB (four
@@ -109,11 +113,11 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
      * @param maxEmptyFrames DATA frames without payload or END_STREAM in a row (CVE-2019-9518);
      *     default 100
      */
-    public record Limits(int resetBudget, int maxContinuationFrames, int maxHeaderBlockBytes, int maxQueuedControlFrames,
+    public record Limits(int resetBudget, int resetRefillPerSecond, int maxContinuationFrames, int maxHeaderBlockBytes, int maxQueuedControlFrames,
                          int maxEmptyFrames) {
         /** @throws IllegalArgumentException for a limit below 1 */
         public Limits {
-            if (resetBudget < 1 || maxContinuationFrames < 1 || maxHeaderBlockBytes < 1 || maxQueuedControlFrames < 1
+            if (resetBudget < 1 || resetRefillPerSecond < 1 || maxContinuationFrames < 1 || maxHeaderBlockBytes < 1 || maxQueuedControlFrames < 1
                     || maxEmptyFrames < 1) {
                 throw new IllegalArgumentException("limits must be >= 1");
             }
@@ -121,12 +125,19 @@ public record Http2Settings(int maxConcurrentStreams, int initialWindowSize, int
 
         /** @return the documented defaults */
         public static Limits defaults() {
-            return new Limits(200, 64, 64 << 10, 1_000, 100);
+            return new Limits(200, 50, 64, 64 << 10, 1_000, 100);
         }
 
-        /** @return these limits with another reset budget */
+        /** @return these limits with another reset burst (the refill rate unchanged) */
         public Limits withResetBudget(int value) {
-            return new Limits(value, maxContinuationFrames, maxHeaderBlockBytes, maxQueuedControlFrames, maxEmptyFrames);
+            return new Limits(value, resetRefillPerSecond, maxContinuationFrames, maxHeaderBlockBytes,
+                    maxQueuedControlFrames, maxEmptyFrames);
+        }
+
+        /** @return these limits with another refill rate of the reset budget, in resets per second */
+        public Limits withResetRefillPerSecond(int value) {
+            return new Limits(resetBudget, value, maxContinuationFrames, maxHeaderBlockBytes,
+                    maxQueuedControlFrames, maxEmptyFrames);
         }
     }
 }

@@ -61,14 +61,27 @@ class SessionConformanceTest {
     }
 
     @Test
-    void responseFieldsHttp2ForbidsAreDropped() throws Exception {
+    void connectionSpecificResponseFieldsAreLeftOut() throws Exception {
         try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
             client.request(1, true, "GET", "/odd-headers");
             Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
             assertEquals("yes", fields.get("x-good"));
             assertEquals(null, fields.get("connection"));
+        }
+    }
+
+    @Test
+    void responseFieldWithCrLfFailsTheHandlerWhereItIsSetAnd500Goes() throws Exception {
+        // Issue 17: refused by the API (IllegalArgumentException in the handler), not dropped on the wire.
+        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+            client.request(1, true, "GET", "/split-header");
+            Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
+            assertEquals("500", fields.get(":status"));
             assertEquals(null, fields.get("x-split"));
         }
+        assertTrue(server.splitHeaderRefusal.get() != null
+                && server.splitHeaderRefusal.get().getMessage().contains("x-split cannot be sent"),
+                () -> "handler saw: " + server.splitHeaderRefusal.get());
     }
 
     @Test

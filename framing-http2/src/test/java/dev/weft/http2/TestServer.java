@@ -38,6 +38,9 @@ final class TestServer implements AutoCloseable {
     volatile CountDownLatch release = new CountDownLatch(0);
     /** How often the source of {@code /counted} was pulled. */
     final java.util.concurrent.atomic.AtomicInteger pulls = new java.util.concurrent.atomic.AtomicInteger();
+    /** What the /split-header handler got from the API when it set a value with CR LF. */
+    final java.util.concurrent.atomic.AtomicReference<IllegalArgumentException> splitHeaderRefusal =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Counted down when a handler of {@code /hang} has started. */
     final CountDownLatch hangStarted = new CountDownLatch(1);
     /** Counted down when a handler of {@code /hang} is interrupted. */
@@ -112,7 +115,15 @@ final class TestServer implements AutoCloseable {
                     }
                 }))
                 .get("/odd-headers", request -> Response.ok("odd").withHeader("connection", "close")
-                        .withHeader("x-split", "a\r\nb").withHeader("x-good", "yes"))
+                        .withHeader("x-good", "yes"))
+                .get("/split-header", request -> {
+                    try {
+                        return Response.ok("split").withHeader("x-split", "a\r\nb");
+                    } catch (IllegalArgumentException e) {
+                        splitHeaderRefusal.set(e);
+                        throw e;
+                    }
+                })
                 .get("/boom", request -> {
                     throw new IllegalStateException("handler failure for a test");
                 });

@@ -4,6 +4,7 @@ import com.google.inject.Module;
 import dev.weft.api.BodyPolicy;
 import dev.weft.api.Handler;
 import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.MinDataRate;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
@@ -43,8 +44,12 @@ public final class Weft {
         GuiceQuiet.apply();
     }
 
-    /** Protocols tried first under {@code auto}; the first is the fallback. */
-    private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto");
+    /**
+     * Protocols tried first under {@code auto}; the first is the fallback. HTTP/1.1 comes after
+     * h2 so that h2 keeps answering bytes nobody claims (its plain answer names what the port
+     * speaks); their first bytes never overlap ({@code PRI } is not an HTTP/1.1 method).
+     */
+    private static final List<String> AUTO_PREFERENCE = List.of("h2", "wireproto", "http/1.1");
 
     /**
      * Default time a new connection has, under {@code auto}, to send enough bytes to tell its
@@ -72,6 +77,7 @@ public final class Weft {
         private int maxConnections = TransportConfig.DEFAULT_MAX_CONNECTIONS;
         private Duration detectionTimeout = DEFAULT_DETECTION_TIMEOUT;
         private Duration shutdownGrace = Duration.ofSeconds(10);
+        private MinDataRate minDataRate = MinDataRate.DEFAULTS;
         private BodyPolicy bodyPolicy;
         private String bodyPolicyName = "default";
         private final List<Module> overrides = new ArrayList<>();
@@ -147,6 +153,15 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * @return this, with the slowest request bodies and response reading accepted (default
+         *     {@link MinDataRate#DEFAULTS}: 240 B/s over 5 s; {@link MinDataRate#OFF} turns it off)
+         */
+        public Builder minDataRate(MinDataRate value) {
+            minDataRate = Objects.requireNonNull(value, "minDataRate is null");
+            return this;
+        }
+
         /** @return this, with the default body policy for every request (else the bound "default") */
         public Builder bodyPolicy(BodyPolicy value) {
             bodyPolicy = Objects.requireNonNull(value, "bodyPolicy is null");
@@ -191,7 +206,7 @@ public final class Weft {
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             ThreadFactory handlerThreads = Thread.ofVirtual().name("weft-handler").factory(); // one builder, not one per request
             Executor perTask = task -> handlerThreads.newThread(task).start();
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate);
         }
 
         /**

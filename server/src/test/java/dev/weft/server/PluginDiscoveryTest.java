@@ -65,7 +65,7 @@ class PluginDiscoveryTest {
         assertEquals("no transport named 'carrier-pigeon'; provided: epoll, nio", transport.getMessage());
         WeftStartupException protocol = assertThrows(WeftStartupException.class,
                 () -> Weft.builder().handler(ROUTER).protocol("smoke-signals").port(0).start());
-        assertEquals("no protocol named 'smoke-signals'; provided: h2, line, wireproto, auto", protocol.getMessage());
+        assertEquals("no protocol named 'smoke-signals'; provided: h2, http/1.1, line, wireproto, auto", protocol.getMessage());
         WeftStartupException policy = assertThrows(WeftStartupException.class,
                 () -> Weft.builder().handler(ROUTER).bodyPolicy("admin").port(0).start());
         assertEquals("no body policy named 'admin'; provided: default", policy.getMessage());

@@ -175,8 +175,7 @@ final class InboundHeaders {
 
     /** RFC 9113 §10.5.1 / RFC 6585: too-large headers get 431 and the request is not served. */
     private void rejectHeaderListTooLarge(int id, boolean requestEnded) {
-        StreamTable.Stream rejected = streams.open(id, requestEnded, -1);
-        rejected.rejected = true;
+        streams.open(id, requestEnded, -1);
         out.sendHeaders(id, List.of(new HeaderField(":status", "431"), new HeaderField("content-length", "0")), true);
         if (streams.get(id) != null) {
             // §8.1: a complete response before the request ended; ask the peer to stop sending.

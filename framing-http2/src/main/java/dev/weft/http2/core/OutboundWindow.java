@@ -15,6 +15,8 @@ package dev.weft.http2.core;
  */
 final class OutboundWindow {
     private long window;
+    /** Octets sent through this window so far (the minimum data rate watches it). */
+    private long taken;
 
     OutboundWindow(long initial) {
         this.window = initial;
@@ -27,6 +29,12 @@ final class OutboundWindow {
 
     void take(int octets) {
         window -= octets;
+        taken += octets;
+    }
+
+    /** @return octets sent through this window so far */
+    long taken() {
+        return taken;
     }
 
     /** @return false if the window would exceed 2^31-1 (left unchanged then) */

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The server side of one HTTP/2 connection as a sans-IO state machine (RFC 9113): bytes in
@@ -48,12 +49,25 @@ public final class ServerConnection {
     /** Complete frames taken in outside a header block, plus finished header blocks (slowloris watch). */
     private long inputProgress;
 
-    /** @param settings what we advertise and enforce */
+    /**
+     * A connection whose clock never moves: the reset budget never refills (tests, fuzzing).
+     *
+     * @param settings what we advertise and enforce
+     */
     public ServerConnection(Http2Settings settings) {
+        this(settings, () -> 0L);
+    }
+
+    /**
+     * @param settings what we advertise and enforce
+     * @param nanoClock the driver's monotonic clock in nanoseconds ({@code System::nanoTime}); read
+     *     only to refill the reset budget, so the core stays free of real time in tests
+     */
+    public ServerConnection(Http2Settings settings, LongSupplier nanoClock) {
         this.settings = settings;
         this.reader = new FrameReader(settings.maxFrameSize());
-        this.guard = new FloodGuard(settings.limits());
-        this.streams = new StreamTable(guard, Http2Settings.RFC_INITIAL_WINDOW_SIZE, settings.initialWindowSize());
+        this.guard = new FloodGuard(settings.limits(), nanoClock);
+        this.streams = new StreamTable(Http2Settings.RFC_INITIAL_WINDOW_SIZE, settings.initialWindowSize());
         this.out = new OutboundFrames(streams, guard, this::fail);
         this.headers = new InboundHeaders(settings, streams, out, guard, events, this::spendResetBudget);
         this.connectionReceiveWindow = new InboundWindow(Http2Settings.RFC_INITIAL_WINDOW_SIZE, settings.connectionWindowSize());
@@ -440,6 +454,27 @@ public final class ServerConnection {
     /** Ends the connection from the driver's side (a timeout): GOAWAY with {@code code}. */
     public void abandon(ErrorCode code, String reason) {
         fail(code, reason);
+    }
+
+    /** @return DATA payload octets received on the stream so far, or -1 if it is not live */
+    public long dataReceived(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s == null ? -1 : s.received;
+    }
+
+    /** @return DATA octets sent on the stream so far, or -1 if it is not live */
+    public long dataSent(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s == null ? -1 : s.sendWindow.taken();
+    }
+
+    /**
+     * @return whether the peer is free to send request data on the stream now: the stream is open
+     *     on its side and both receive windows have room (a handler that does not read closes them)
+     */
+    public boolean peerMaySend(int streamId) {
+        StreamTable.Stream s = streams.get(streamId);
+        return s != null && s.remoteOpen() && s.receiveWindow.window() > 0 && connectionReceiveWindow.window() > 0;
     }
 
     /** @return streams open now */

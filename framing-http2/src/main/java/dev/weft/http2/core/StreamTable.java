@@ -32,8 +32,6 @@ final class StreamTable {
         final InboundWindow receiveWindow;
         final long contentLength;
         long received;
-        /** Answered 431 without being served: closing it earns no reset budget back (HPACK bomb). */
-        boolean rejected;
 
         Stream(int id, State state, long sendWindow, int receiveWindow, long contentLength) {
             this.id = id;
@@ -53,7 +51,6 @@ final class StreamTable {
         }
     }
 
-    private final FloodGuard guard;
     private final int localInitialWindowSize;
     private final Map<Integer, Stream> live = new HashMap<>();
     /**
@@ -74,8 +71,7 @@ final class StreamTable {
     /** Last stream id in our GOAWAY, or -1 before we sent one: higher new streams are ignored. */
     int goAwayLastStreamId = -1;
 
-    StreamTable(FloodGuard guard, long peerInitialWindowSize, int localInitialWindowSize) {
-        this.guard = guard;
+    StreamTable(long peerInitialWindowSize, int localInitialWindowSize) {
         this.peerInitialWindowSize = peerInitialWindowSize;
         this.localInitialWindowSize = localInitialWindowSize;
     }
@@ -167,8 +163,5 @@ final class StreamTable {
     private void close(Stream s, ClosedBy how) {
         live.remove(s.id);
         remember(s.id, how);
-        if (how == ClosedBy.FINISHED && !s.rejected) {
-            guard.streamCompleted();
-        }
     }
 }

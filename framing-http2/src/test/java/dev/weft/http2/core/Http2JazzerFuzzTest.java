@@ -98,7 +98,7 @@ class Http2JazzerFuzzTest {
             List<Http2Event> events = server.pollEvents();
             for (Http2Event event : events) {
                 if (event instanceof Http2Event.RequestStarted started) {
-                    // Answer like a handler would, so streams finish and the budget refills.
+                    // Answer like a handler would, so streams finish and stay under the cap.
                     server.sendHeaders(started.streamId(), List.of(new HeaderField(":status", "200")), true);
                 }
             }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,9 +27,16 @@ final class ScriptedPeer {
     private final Encoder encoder = new Encoder(4096);
     private final FrameReader reader = new FrameReader(FrameReader.MAX_MAX_FRAME_SIZE);
     final List<Http2Event> events = new ArrayList<>();
+    /** The server's clock: moves only when the script says so ({@link #advance}). */
+    private long nanos;
 
     ScriptedPeer(Http2Settings settings) {
-        server = new ServerConnection(settings);
+        server = new ServerConnection(settings, () -> nanos);
+    }
+
+    /** Moves the server's clock forward. */
+    void advance(Duration duration) {
+        nanos += duration.toNanos();
     }
 
     ScriptedPeer() {

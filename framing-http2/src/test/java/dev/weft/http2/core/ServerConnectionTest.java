@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weft.http2.Http2Settings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -850,15 +851,64 @@ class ServerConnectionTest {
         }
 
         @Test
-        void completedStreamsRefundTheResetBudget() {
+        void completedStreamsEarnNoResetsBack() {
+            // The old refill per completed stream let a peer reset at half its request rate forever.
             ScriptedPeer peer = new ScriptedPeer().handshake();
-            for (int i = 0, stream = 1; i < 600; i++, stream += 4) {
+            int resets = 0;
+            for (int stream = 1; resets < 1000 && !peer.server.isFailed(); stream += 4, resets++) {
                 peer.send(peer.headers(stream, false, post("/sink")));
                 peer.send(new Frame.RstStream(stream, ErrorCode.CANCEL.code()));
                 peer.send(peer.headers(stream + 2, true, get("/")));
                 peer.server.sendHeaders(stream + 2, List.of(new HeaderField(":status", "204")), true);
             }
-            assertFalse(peer.server.isFailed());
+            assertEquals(201, resets, "the clock did not move: the burst of 200 is all there is");
+            peer.expectGoAway(ErrorCode.ENHANCE_YOUR_CALM);
+        }
+
+        @Test
+        void resetsFasterThanTheRefillRateTripOnceTheBurstIsSpent() {
+            // 100 resets/s against a refill of 50/s: the burst of 200 lasts about 4 s.
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            int resets = 0;
+            for (int stream = 1; resets < 10_000 && !peer.server.isFailed(); stream += 2, resets++) {
+                peer.advance(Duration.ofMillis(10));
+                peer.send(peer.headers(stream, false, post("/sink")));
+                peer.send(new Frame.RstStream(stream, ErrorCode.CANCEL.code()));
+            }
+            assertTrue(resets > 390 && resets < 410, "tripped after " + resets + " resets (about 4 s)");
+            peer.expectGoAway(ErrorCode.ENHANCE_YOUR_CALM);
+        }
+
+        @Test
+        void busyHonestClientThatCancelsSomeStreamsIsNotClosed() {
+            // Three simulated minutes of 100 requests/s; one in four cancelled (25/s, under the refill
+            // of 50/s), and every 30 s a page navigation that cancels 150 streams at once (the burst).
+            ScriptedPeer peer = new ScriptedPeer().handshake();
+            int stream = 1;
+            int cancelled = 0;
+            for (int second = 0; second < 180; second++) {
+                for (int i = 0; i < 100; i++, stream += 2) {
+                    peer.advance(Duration.ofMillis(10));
+                    if (i % 4 == 0) {
+                        peer.send(peer.headers(stream, false, post("/sink")));
+                        peer.send(new Frame.RstStream(stream, ErrorCode.CANCEL.code()));
+                        cancelled++;
+                    } else {
+                        peer.send(peer.headers(stream, true, get("/")));
+                        peer.server.sendHeaders(stream, List.of(new HeaderField(":status", "204")), true);
+                    }
+                }
+                if (second % 30 == 29) {
+                    for (int i = 0; i < 150; i++, stream += 2) {
+                        peer.send(peer.headers(stream, false, post("/sink")));
+                        peer.send(new Frame.RstStream(stream, ErrorCode.CANCEL.code()));
+                        cancelled++;
+                    }
+                }
+                peer.frames();
+            }
+            assertFalse(peer.server.isFailed(), "closed after " + cancelled + " cancels");
+            assertEquals(180 * 25 + 6 * 150, cancelled);
         }
 
         @Test

@@ -3,12 +3,11 @@ package dev.weft.http2.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.weft.http2.Http2Settings;
 import org.junit.jupiter.api.Test;
 
 /** The bounded memory of closed streams that §5.1's answers to late frames rely on. */
 class StreamTableTest {
-    private final StreamTable table = new StreamTable(new FloodGuard(Http2Settings.Limits.defaults()), 65_535, 65_535);
+    private final StreamTable table = new StreamTable(65_535, 65_535);
 
     private void finish(int id) {
         StreamTable.Stream s = table.open(id, true, -1);

@@ -7,6 +7,7 @@ import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
+import dev.weft.spi.MinDataRate;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ final class ServeCommand {
     private static final Logger LOG = LoggerFactory.getLogger("weft");
 
     static final Set<String> FLAGS = Set.of("host", "port", "transport", "protocol", "root", "loops",
-            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir");
+            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir",
+            // minimum data rates (issue 17)
+            "min-request-rate", "min-response-rate", "rate-grace");
 
     private ServeCommand() {
     }
@@ -36,6 +39,7 @@ final class ServeCommand {
                 .eventLoops(flags.getInt("loops", Runtime.getRuntime().availableProcessors(), 1, 1024))
                 .idleTimeout(Duration.ofSeconds(flags.getInt("idle-timeout", 30, 1, 86_400)))
                 .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
+        builder.minDataRate(minDataRate(flags));
         BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
@@ -97,6 +101,29 @@ final class ServeCommand {
             throw new Flags.UsageException(e.getMessage());
         }
     }
+
+    // ---- minimum data rates (issue 17): --min-request-rate, --min-response-rate, --rate-grace
+
+    /** The default minimum data rates with the ones given on the command line (0 turns a direction off). */
+    static MinDataRate minDataRate(Flags flags) {
+        MinDataRate rate = MinDataRate.DEFAULTS;
+        try {
+            if (flags.has("min-request-rate")) {
+                rate = rate.withRequest(Sizes.parse(flags.get("min-request-rate", "")));
+            }
+            if (flags.has("min-response-rate")) {
+                rate = rate.withResponse(Sizes.parse(flags.get("min-response-rate", "")));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Flags.UsageException(e.getMessage());
+        }
+        if (flags.has("rate-grace")) {
+            rate = rate.withGrace(Duration.ofSeconds(flags.getInt("rate-grace", 5, 1, 3600)));
+        }
+        return rate;
+    }
+
+    // ---- end of the minimum data rates
 
     /** The demo folder shipped beside the launcher ({@code weft.home} is set by {@code ./weft}). */
     static Path defaultRoot() {

@@ -94,7 +94,7 @@ public final class DemoRoutes {
     }
 
     private static final String INDEX = """
-            Weft demo server. Routes (HTTP/2 with prior knowledge):
+            Weft demo server. Routes (HTTP/1.1, HTTP/2 with prior knowledge or Upgrade: h2c):
               GET  /               this page
               GET  /hello          Hello, world!
               GET  /files/<path>   static files under --root (zero-copy where the transport can)
@@ -104,6 +104,7 @@ public final class DemoRoutes {
               POST /wireproto      wireproto frames over HTTP/2 (application/mercurial-exp-framing-0001)
             Wireproto (--protocol wireproto or auto, or weft wireproto --stdio): command echo.
 
-            Try: curl --http2-prior-knowledge http://127.0.0.1:8080/hello
+            Try: curl http://127.0.0.1:8080/hello
+                 curl --http2-prior-knowledge http://127.0.0.1:8080/hello
             """;
 }

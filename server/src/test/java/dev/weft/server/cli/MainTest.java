@@ -26,7 +26,8 @@ class MainTest {
         assertEquals(0, run("--help"));
         String help = out.toString(StandardCharsets.UTF_8);
         for (String word : new String[] {"serve", "plugins", "wireproto --stdio", "--transport", "--protocol", "--root", "--loops",
-                "--max-ram", "--max-disk", "--max-header", "--max-parts", "--tmp-dir", "JAVA_OPTS"}) {
+                "--max-ram", "--max-disk", "--max-header", "--max-parts", "--tmp-dir", "--min-request-rate", "--min-response-rate",
+                "--rate-grace", "JAVA_OPTS"}) {
             assertTrue(help.contains(word), "help should mention " + word);
         }
     }

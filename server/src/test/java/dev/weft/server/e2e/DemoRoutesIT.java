@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code curl --http2-prior-knowledge} gets exact bodies and headers from {@code /hello}, headers
  * only from {@code HEAD}, byte-exact files (and a 404 for a path escaping the root), an exact
  * count from {@code /sink} for 10 MiB and the same 4 MiB of random bytes back from {@code /echo};
- * an HTTP/1.1 request gets the plain answer naming HTTP/2 with prior knowledge; and
+ * an HTTP/1.1 request to an h2-only port gets the plain answer naming HTTP/2 with prior knowledge; and
  * {@code nghttp -v} sees SETTINGS, HEADERS and a DATA frame carrying END_STREAM.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -143,7 +143,8 @@ class DemoRoutesIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void http11GetsThePlainAnswerThatThePortSpeaksHttp2(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        ServedWeft weft = SERVERS.get(transport + "-h2-only", () -> ServedWeft.serve(Map.of(), transport,
+                "--protocol", "h2", "--tmp-dir", temp.resolve("tmp-h2-" + transport).toString()));
         String answer = Peer.run(CURL_TIMEOUT, List.of(ExternalTool.require("curl", "curl"), "-sS", "--max-time", "80",
                 "--http1.1", "-i", weft.url("/hello"))).assertSuccess().stdout();
         assertTrue(answer.startsWith("HTTP/1.1 400"), answer);

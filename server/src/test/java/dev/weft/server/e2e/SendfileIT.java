@@ -17,11 +17,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code GET /files/...} of {@code ./weft serve} goes out through {@code sendfile(2)} on both
- * transports (issue 6; epoll calls it itself, NIO through {@code FileChannel.transferTo}):
+ * transports (issue 6; epoll calls it itself, NIO through {@code FileChannel.transferTo}), over
+ * HTTP/2 and over HTTP/1.1 (issue 14):
  * {@code strace -f -e trace=sendfile} attached to the server counts every byte of a 1 MiB file
  * leaving by that call, and the download is byte-exact. Twenty more downloads leave the server
  * with no more open file descriptors than before (none leaked per region).
@@ -31,13 +32,14 @@ class SendfileIT {
     private static final Pattern SENDFILE = Pattern.compile("sendfile\\(\\d+, \\d+, .*\\) = (\\d+)$");
 
     @ParameterizedTest
-    @ValueSource(strings = {"nio", "epoll"})
-    void fileRegionsLeaveThroughSendfileAndLeakNoDescriptor(String transport, @TempDir Path temp) throws Exception {
+    @CsvSource({"nio, --http2-prior-knowledge", "epoll, --http2-prior-knowledge", "nio, --http1.1", "epoll, --http1.1"})
+    void fileRegionsLeaveThroughSendfileAndLeakNoDescriptor(String transport, String httpVersion, @TempDir Path temp)
+            throws Exception {
         String strace = ExternalTool.require("strace", "strace");
         String curl = ExternalTool.require("curl", "curl");
         Path file = ServedWeft.repositoryRoot().resolve("demo/1m.bin");
         try (ServedWeft weft = ServedWeft.serve(Map.of(), transport, "--tmp-dir", temp.resolve("tmp").toString())) {
-            List<String> download = List.of(curl, "-sS", "--fail", "--http2-prior-knowledge", "--max-time", "50",
+            List<String> download = List.of(curl, "-sS", "--fail", httpVersion, "--max-time", "50",
                     weft.url("/files/1m.bin"));
             Peer.run(Duration.ofSeconds(60), download).assertSuccess(); // warm: the handler's classes are loaded
             Path trace = temp.resolve("strace.txt");

@@ -56,7 +56,7 @@ class WireprotoTcpIT {
         return SERVERS.get(transport + "/" + protocol, () -> {
             ServedWeft weft = ServedWeft.serve(Map.of(), transport, "--protocol", protocol,
                     "--tmp-dir", temp.resolve("tmp-" + transport + "-" + protocol).toString());
-            String expected = protocol.equals("auto") ? "protocols h2+wireproto detected per connection" : "protocols wireproto,";
+            String expected = protocol.equals("auto") ? "protocols h2+wireproto+http/1.1 detected per connection" : "protocols wireproto,";
             assertTrue(weft.stderr().contains("transport " + transport + ", " + expected), weft.stderr());
             return weft;
         });

@@ -9,6 +9,7 @@ import dev.weft.http2.Http2Settings;
 import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.demo.DemoRoutes;
+import dev.weft.spi.MinDataRate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -44,6 +45,11 @@ final class HostileServer implements AutoCloseable {
 
     HostileServer(Path dir, Http2Settings settings, Duration idleTimeout, int maxConnections,
                   UnaryOperator<BodyPolicy> policy) throws IOException {
+        this(dir, settings, idleTimeout, maxConnections, policy, MinDataRate.DEFAULTS);
+    }
+
+    HostileServer(Path dir, Http2Settings settings, Duration idleTimeout, int maxConnections,
+                  UnaryOperator<BodyPolicy> policy, MinDataRate minDataRate) throws IOException {
         root = Files.createDirectories(dir.resolve("root"));
         byte[] big = new byte[BIG_FILE];
         new Random(8).nextBytes(big);
@@ -68,6 +74,7 @@ final class HostileServer implements AutoCloseable {
                 .eventLoops(2)
                 .idleTimeout(idleTimeout)
                 .maxConnections(maxConnections)
+                .minDataRate(minDataRate)
                 .detectionTimeout(settings.slowPeerTimeout());
         builder.bodyPolicy(policy.apply(builder.plugins().bodyPolicy("default").withTempDirectory(temp.runDirectory())));
         server = builder.start();
