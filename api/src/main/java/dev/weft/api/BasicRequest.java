@@ -18,6 +18,7 @@ public final class BasicRequest implements Request {
     private final String scheme;
     private final String protocol;
     private final Headers headers;
+    private final CommandArguments arguments;
     private final InetSocketAddress remoteAddress;
     private final BodyPolicy bodyPolicy;
     private final ExchangeResources resources;
@@ -31,6 +32,7 @@ public final class BasicRequest implements Request {
         this.scheme = builder.scheme;
         this.protocol = builder.protocol;
         this.headers = builder.headers;
+        this.arguments = builder.arguments;
         this.remoteAddress = builder.remoteAddress;
         this.bodyPolicy = builder.bodyPolicy;
         this.resources = builder.resources;
@@ -75,6 +77,11 @@ public final class BasicRequest implements Request {
     @Override
     public Headers headers() {
         return headers;
+    }
+
+    @Override
+    public CommandArguments arguments() {
+        return arguments;
     }
 
     @Override
@@ -125,6 +132,7 @@ public final class BasicRequest implements Request {
         private String scheme = "http";
         private String protocol = "h2";
         private Headers headers = Headers.empty();
+        private CommandArguments arguments = CommandArguments.empty();
         private InetSocketAddress remoteAddress;
         private BodyPolicy bodyPolicy = BodyPolicy.defaults();
         private ExchangeResources resources = new ExchangeResources();
@@ -184,6 +192,12 @@ public final class BasicRequest implements Request {
         /** @return this, with the headers */
         public Builder headers(Headers value) {
             headers = Objects.requireNonNull(value, "headers is null");
+            return this;
+        }
+
+        /** @return this, with the command arguments (exact bytes) */
+        public Builder arguments(CommandArguments value) {
+            arguments = Objects.requireNonNull(value, "arguments is null");
             return this;
         }
 

@@ -60,6 +60,11 @@ public class ForwardingRequest implements Request {
     }
 
     @Override
+    public CommandArguments arguments() {
+        return delegate.arguments();
+    }
+
+    @Override
     public InetSocketAddress remoteAddress() {
         return delegate.remoteAddress();
     }

@@ -40,6 +40,17 @@ public interface Request {
     /** @return the request's header fields, ordered, lower-case names, no pseudo-headers */
     Headers headers();
 
+    /**
+     * The command's arguments as exact bytes: a wireproto command's arguments (which
+     * {@link #headers()} also carries, decoded as UTF-8 text for convenience, lossy for bytes
+     * that are not UTF-8). Protocols without command arguments (HTTP/2) have none here.
+     *
+     * @return the arguments, in the order sent; empty if the protocol has none
+     */
+    default CommandArguments arguments() {
+        return CommandArguments.empty();
+    }
+
     /** @return the peer's address, or {@code null} where the carrier has none (stdio) */
     InetSocketAddress remoteAddress();
 

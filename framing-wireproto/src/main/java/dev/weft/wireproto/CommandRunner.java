@@ -1,6 +1,7 @@
 package dev.weft.wireproto;
 
 import dev.weft.api.Body;
+import dev.weft.api.CommandArguments;
 import dev.weft.api.Content;
 import dev.weft.api.ExchangeResources;
 import dev.weft.api.Headers;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one command through the application's handler, as the architecture maps it: command
- * {@code name} with arguments becomes {@code POST /name} with the arguments as headers and the
- * command data as the body; a 2xx answer streams into bytes-response frames, any other status
+ * {@code name} with arguments becomes {@code POST /name} with the arguments as exact bytes
+ * ({@link Request#arguments()}) and, decoded as UTF-8, as headers, and the command data as the body; a 2xx answer streams into bytes-response frames, any other status
  * becomes an application error carrying the body as its message.
  *
  * <p>Threading: stateless; {@link #run} is called on the command's handler thread and blocks
@@ -71,12 +72,17 @@ final class CommandRunner {
                 sink.error("unknown command '" + printable(command.name()) + "'");
                 return;
             }
+            // The values go to the handler as exact bytes (arguments()); the headers carry the
+            // same arguments decoded as UTF-8, a lossy convenience for text arguments.
+            CommandArguments.Builder arguments = CommandArguments.builder();
             Headers.Builder headers = Headers.builder();
             for (Argument argument : command.arguments()) {
+                // The reactor's Argument owns its array and never changes it: no copy needed.
+                arguments.addOwned(argument.name(), argument.value());
                 headers.add(argument.name(), argument.valueText());
             }
             Request request = Request.builder().method("POST").path("/" + command.name()).protocol(PROTOCOL)
-                    .headers(headers.build()).remoteAddress(remoteAddress).bodyPolicy(context.bodyPolicy())
+                    .headers(headers.build()).arguments(arguments.build()).remoteAddress(remoteAddress).bodyPolicy(context.bodyPolicy())
                     .resources(resources).body(body).build();
             Response response;
             try {

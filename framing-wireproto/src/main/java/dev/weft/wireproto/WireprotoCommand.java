@@ -25,10 +25,17 @@ public record WireprotoCommand(String name, List<Argument> arguments, byte[] dat
         return new WireprotoCommand(name, List.of(), null);
     }
 
-    /** @return this command with one more argument */
+    /** @return this command with one more argument, {@code value} in UTF-8 */
     public WireprotoCommand withArgument(String argumentName, String value) {
         List<Argument> more = new ArrayList<>(arguments);
         more.add(Argument.of(argumentName, value));
+        return new WireprotoCommand(name, more, data);
+    }
+
+    /** @return this command with one more argument whose value is exactly {@code value} (copied) */
+    public WireprotoCommand withArgument(String argumentName, byte[] value) {
+        List<Argument> more = new ArrayList<>(arguments);
+        more.add(new Argument(argumentName, value.clone()));
         return new WireprotoCommand(name, more, data);
     }
 

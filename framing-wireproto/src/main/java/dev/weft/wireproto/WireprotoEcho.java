@@ -7,12 +7,14 @@ import dev.weft.api.Request;
 import dev.weft.api.Response;
 import dev.weft.api.StreamContent;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /**
  * The demo {@code echo} command, as a plain handler for {@code POST /echo}: answers the
- * request body (the command data) if it has any, else the {@code msg} argument (header), else
- * nothing. The body is streamed back, never held whole. Over HTTP/2 it echoes a body the same way.
+ * request body (the command data) if it has any, else the {@code msg} argument's exact bytes
+ * (for HTTP/2, the {@code msg} header), else nothing. The body is streamed back, never held
+ * whole. Over HTTP/2 it echoes a body the same way.
  *
  * <p>Threading: stateless.
  */
@@ -48,8 +50,20 @@ public final class WireprotoEcho implements Handler {
             });
         }
         body.close();
-        String message = request.headers().get("msg");
-        return Response.bytes(200, "application/octet-stream",
-                message == null ? new byte[0] : message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Response.bytes(200, "application/octet-stream", message(request));
+    }
+
+    /**
+     * The {@code msg} argument's exact bytes; for a request without command arguments (HTTP/2),
+     * the {@code msg} header's. HTTP/2 header values are octets that Weft's HPACK decoder maps
+     * one to one onto ISO-8859-1 characters, so encoding back that way gives the bytes sent.
+     */
+    private static byte[] message(Request request) {
+        if (!request.arguments().isEmpty()) {
+            byte[] argument = request.arguments().bytes("msg");
+            return argument == null ? new byte[0] : argument;
+        }
+        String header = request.headers().get("msg");
+        return header == null ? new byte[0] : header.getBytes(StandardCharsets.ISO_8859_1);
     }
 }

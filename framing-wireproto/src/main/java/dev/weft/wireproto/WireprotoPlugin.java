@@ -4,10 +4,14 @@ import com.google.inject.AbstractModule;
 import dev.weft.spi.WeftBindings;
 import dev.weft.spi.WeftPlugin;
 
-/** Contributes protocol {@code wireproto}. */
+/**
+ * Contributes protocol {@code wireproto}. Its {@link WireprotoLimits} are bound to the defaults;
+ * replace them with {@code Modules.override(...)} binding your own instance.
+ */
 public final class WireprotoPlugin extends AbstractModule implements WeftPlugin {
     @Override
     protected void configure() {
+        bind(WireprotoLimits.class).toInstance(WireprotoLimits.defaults());
         WeftBindings.protocols(binder()).addBinding(WireprotoProtocol.NAME).to(WireprotoProtocol.class);
     }
 

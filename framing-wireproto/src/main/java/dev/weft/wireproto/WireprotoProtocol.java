@@ -32,12 +32,12 @@ public final class WireprotoProtocol implements Protocol {
     private final WireprotoLimits limits;
 
     /** With the default limits. */
-    @Inject
     public WireprotoProtocol() {
         this(WireprotoLimits.defaults());
     }
 
-    /** @param limits the bounds enforced on every peer */
+    /** @param limits the bounds enforced on every peer (bound in Guice by {@link WireprotoPlugin}) */
+    @Inject
     public WireprotoProtocol(WireprotoLimits limits) {
         this.limits = Objects.requireNonNull(limits, "limits is null");
     }

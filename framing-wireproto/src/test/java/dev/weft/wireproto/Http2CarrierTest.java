@@ -110,6 +110,18 @@ class Http2CarrierTest {
     }
 
     @Test
+    void argumentBytesSurviveTheTripInsideHttp2() throws IOException {
+        List<byte[]> values = ByteValues.samples();
+        WireprotoCommand[] commands = values.stream().map(v -> WireprotoCommand.of("echo").withArgument("msg", v))
+                .toArray(WireprotoCommand[]::new);
+        List<WireprotoReply> replies = post(frames(commands), values.size());
+        for (int i = 0; i < values.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(values.get(i),
+                    assertInstanceOf(WireprotoReply.Success.class, replies.get(i)).body());
+        }
+    }
+
+    @Test
     void malformedFramesGetAProtocolErrorInTheResponse() throws IOException {
         // The command before the bad frame was started, so its answer comes first.
         List<WireprotoReply> replies = post(TestFrames.wire("command-name have-args echo",

@@ -85,6 +85,29 @@ class ServerReactorTest {
     }
 
     @Test
+    void argumentValuesAreKeptAsBytesAtEveryFrameSize() {
+        // Client frames at several sizes, so values land whole, split, and one byte per frame.
+        for (int frameSize : new int[] {9, 64, 300, WireprotoLimits.DEFAULT_SEND_FRAME_LENGTH}) {
+            ClientReactor client = new ClientReactor(WireprotoLimits.defaults().withSendFrameLength(frameSize));
+            List<Argument> arguments = new ArrayList<>();
+            int index = 0;
+            for (byte[] value : ByteValues.samples()) {
+                arguments.add(new Argument("v" + index++, value));
+            }
+            ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults(), OutputMode.STREAMING);
+            List<ServerAction> actions = new ArrayList<>();
+            for (Frame frame : client.commandFrames("take", arguments, false)) {
+                actions.addAll(reactor.receive(FrameCodec.encode(frame)));
+            }
+            RunCommand run = assertInstanceOf(RunCommand.class, actions.getLast(), actions.toString());
+            assertEquals(arguments, run.arguments(), "frame size " + frameSize);
+            for (int i = 0; i < arguments.size(); i++) {
+                assertArrayEquals(ByteValues.samples().get(i), run.arguments().get(i).value());
+            }
+        }
+    }
+
+    @Test
     void continuedValueMustMatchItsDeclaredLength() {
         feed(streaming, "command-name have-args put");
         byte[] start = ByteBuffer.allocate(4 + 1 + 2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 1).putShort((short) 5)

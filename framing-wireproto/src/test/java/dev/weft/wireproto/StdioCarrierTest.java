@@ -81,6 +81,24 @@ class StdioCarrierTest {
     }
 
     @Test
+    void argumentValuesReachTheHandlerAndComeBackAsExactBytes() throws Exception {
+        List<WireprotoCommand> commands = new ArrayList<>();
+        for (byte[] value : ByteValues.samples()) {
+            commands.add(WireprotoCommand.of("echo").withArgument("msg", value));
+        }
+        commands.add(WireprotoCommand.of("hexargs").withArgument("a", ByteValues.invalidUtf8()).withArgument("b", new byte[0])
+                .withArgument("c", ByteValues.allBytes()));
+        List<WireprotoReply> replies = client.exchange(commands);
+        for (int i = 0; i < ByteValues.samples().size(); i++) {
+            assertArrayEquals(ByteValues.samples().get(i), assertInstanceOf(WireprotoReply.Success.class, replies.get(i)).body());
+        }
+        assertEquals("a=" + java.util.HexFormat.of().formatHex(ByteValues.invalidUtf8()) + ";b=;c="
+                + java.util.HexFormat.of().formatHex(ByteValues.allBytes()) + ";",
+                assertInstanceOf(WireprotoReply.Success.class, replies.getLast()).text());
+        served.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void failingCommandsAreApplicationErrorsAndTheRestGoOn() throws Exception {
         List<WireprotoReply> replies = client.exchange(List.of(WireprotoCommand.of("fail"), WireprotoCommand.of("boom"),
                 WireprotoCommand.of("nosuchcommand"), WireprotoCommand.of("../etc"), WireprotoCommand.of("echo").withArgument("msg", "still here")));

@@ -51,6 +51,16 @@ class StdioProcessTest {
     }
 
     @Test
+    void echoOfAllByteValuesOverProcessPipes() throws Exception {
+        try (WireprotoClient client = WireprotoClient.over(process)) {
+            List<WireprotoReply> replies = client.exchange(List.of(WireprotoCommand.of("echo").withArgument("msg", ByteValues.allBytes())));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(ByteValues.allBytes(),
+                    assertInstanceOf(WireprotoReply.Success.class, replies.get(0)).body());
+        }
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    @Test
     void protocolErrorEndsTheProcess() throws Exception {
         try (WireprotoClient client = WireprotoClient.over(process)) {
             client.sendRaw(new byte[] {0, 0, 1, 0x11});

@@ -58,6 +58,16 @@ class TcpCarrierTest {
     }
 
     @Test
+    void echoAnswersTheExactBytesOfItsMessage() throws IOException {
+        try (WireprotoClient client = WireprotoClient.connect(address)) {
+            for (byte[] value : ByteValues.samples()) {
+                WireprotoReply reply = client.call(WireprotoCommand.of("echo").withArgument("msg", value));
+                org.junit.jupiter.api.Assertions.assertArrayEquals(value, assertInstanceOf(WireprotoReply.Success.class, reply).body());
+            }
+        }
+    }
+
+    @Test
     void largeUploadAndDownloadStream() throws IOException {
         byte[] data = new byte[3_000_001];
         new Random(5).nextBytes(data);

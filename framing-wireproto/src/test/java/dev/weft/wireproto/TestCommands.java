@@ -29,6 +29,7 @@ final class TestCommands {
                     throw new IllegalStateException("handler bug with a secret stack trace");
                 })
                 .post("/args", TestCommands::describeArguments)
+                .post("/hexargs", ByteValues::hexArguments)
                 .post("/count", TestCommands::countBody)
                 .post("/big", TestCommands::bigAnswer)
                 .post("/empty", request -> Response.of(200));

@@ -76,6 +76,8 @@ public final class Weft {
         private Duration idleTimeout = TransportConfig.DEFAULT_IDLE_TIMEOUT;
         private int maxConnections = TransportConfig.DEFAULT_MAX_CONNECTIONS;
         private Duration detectionTimeout = DEFAULT_DETECTION_TIMEOUT;
+        private int writeLowWatermark = TransportConfig.DEFAULT_LOW_WATERMARK;
+        private int writeHighWatermark = TransportConfig.DEFAULT_HIGH_WATERMARK;
         private Duration shutdownGrace = Duration.ofSeconds(10);
         private MinDataRate minDataRate = MinDataRate.DEFAULTS;
         private BodyPolicy bodyPolicy;
@@ -144,6 +146,20 @@ public final class Weft {
         /** @return this, closing a connection whose protocol is not told within {@code value} under {@code auto} (default 10 s) */
         public Builder detectionTimeout(Duration value) {
             detectionTimeout = Objects.requireNonNull(value, "detectionTimeout is null");
+            return this;
+        }
+
+        /**
+         * @return this, with each connection's output watermarks: over {@code high} queued bytes
+         *     it turns unwritable (handlers' writes wait), under {@code low} writable again
+         *     (default 32 KiB / 64 KiB)
+         */
+        public Builder writeWatermarks(int low, int high) {
+            if (low < 0 || high < low) {
+                throw new IllegalArgumentException("need 0 <= low <= high watermark: " + low + ", " + high);
+            }
+            writeLowWatermark = low;
+            writeHighWatermark = high;
             return this;
         }
 
@@ -228,7 +244,8 @@ public final class Weft {
             TransportConfig config = TransportConfig.of(address)
                     .withEventLoops(eventLoops)
                     .withIdleTimeout(idleTimeout)
-                    .withMaxConnections(maxConnections);
+                    .withMaxConnections(maxConnections)
+                    .withWatermarks(writeLowWatermark, writeHighWatermark);
             TransportServer server;
             try {
                 server = chosenTransport.start(config, initializer);

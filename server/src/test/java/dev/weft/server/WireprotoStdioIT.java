@@ -50,12 +50,20 @@ class WireprotoStdioIT {
 
     @Test
     void echoCommandsAreAnsweredAfterEndOfInputAndTheServerExits() throws Exception {
+        byte[] allBytes = new byte[256];
+        for (int i = 0; i < allBytes.length; i++) {
+            allBytes[i] = (byte) i;
+        }
         try (WireprotoClient client = WireprotoClient.over(process)) {
             List<WireprotoReply> replies = client.exchange(List.of(
                     WireprotoCommand.of("echo").withData("from data"),
                     WireprotoCommand.of("echo").withArgument("msg", "from msg"),
                     WireprotoCommand.of("echo"),
-                    WireprotoCommand.of("no-such-command")));
+                    WireprotoCommand.of("no-such-command"),
+                    WireprotoCommand.of("echo").withArgument("msg", allBytes)));
+            // an argument value is a byte string: 0x00..0xFF come back as the same 256 bytes
+            org.junit.jupiter.api.Assertions.assertArrayEquals(allBytes,
+                    assertInstanceOf(WireprotoReply.Success.class, replies.get(4)).body());
             assertEquals("from data", assertInstanceOf(WireprotoReply.Success.class, replies.get(0)).text());
             assertEquals("from msg", assertInstanceOf(WireprotoReply.Success.class, replies.get(1)).text());
             assertEquals("", assertInstanceOf(WireprotoReply.Success.class, replies.get(2)).text());

@@ -9,16 +9,20 @@ import dev.weft.spi.WeftPlugin;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code weft plugins}: what ServiceLoader found, by kind, with origin and availability. */
 final class PluginsCommand {
-    static final Set<String> FLAGS = Set.of();
 
     private PluginsCommand() {
     }
 
-    static int run(Flags flags, PrintStream out) {
+    /** @return {@code plugins} takes no flags */
+    static CommandSpec commandSpec() {
+        return CommandSpec.create().name("plugins");
+    }
+
+    static int run(PrintStream out) {
         Plugins plugins = Plugins.load(PluginsCommand.class.getClassLoader(), List.of());
         out.println("Plugin modules (META-INF/services/" + WeftPlugin.class.getName() + "):");
         for (WeftPlugin module : plugins.modules()) {

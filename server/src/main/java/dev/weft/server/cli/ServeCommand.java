@@ -1,19 +1,22 @@
 package dev.weft.server.cli;
 
+import static dev.weft.server.cli.ServeSetting.*;
+
 import dev.weft.api.BodyPolicy;
-import dev.weft.body.Sizes;
 import dev.weft.body.TempDirectory;
+import dev.weft.http2.Http2Settings;
 import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
 import dev.weft.spi.MinDataRate;
+import dev.weft.wireproto.WireprotoLimits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,31 +24,42 @@ import org.slf4j.LoggerFactory;
 final class ServeCommand {
     private static final Logger LOG = LoggerFactory.getLogger("weft");
 
-    static final Set<String> FLAGS = Set.of("host", "port", "transport", "protocol", "root", "loops",
-            "idle-timeout", "max-connections", "max-ram", "max-disk", "max-header", "max-parts", "tmp-dir",
-            // minimum data rates (issue 17)
-            "min-request-rate", "min-response-rate", "rate-grace");
-
     private ServeCommand() {
     }
 
-    static int run(Flags flags, PrintStream out) {
-        Path root = flags.get("root").map(Path::of).orElseGet(ServeCommand::defaultRoot);
-        Weft.Builder builder = Weft.builder();
-        builder.host(flags.get("host", "127.0.0.1"))
-                .port(flags.getInt("port", 8080, 0, 65535))
-                .transport(flags.get("transport", "nio"))
-                .protocol(flags.get("protocol", "auto"))
-                .eventLoops(flags.getInt("loops", Runtime.getRuntime().availableProcessors(), 1, 1024))
-                .idleTimeout(Duration.ofSeconds(flags.getInt("idle-timeout", 30, 1, 86_400)))
-                .maxConnections(flags.getInt("max-connections", 10_000, 1, 1_000_000));
-        builder.minDataRate(minDataRate(flags));
-        BodyPolicy quotas = bodyPolicy(flags, builder.plugins().bodyPolicy("default"));
+    static int run(ServeConfig config, PrintStream out) {
+        Path root = config.text(ROOT).map(Path::of).orElseGet(ServeCommand::defaultRoot);
+        Http2Settings h2 = http2Settings(config);
+        WireprotoLimits wireproto = wireprotoLimits(config);
+        int high = config.intSize(WRITE_HIGH_WATERMARK);
+        int low = config.intSize(WRITE_LOW_WATERMARK);
+        if (low > high) {
+            throw new UsageException(WRITE_LOW_WATERMARK.flag() + " (" + low + ") must not exceed "
+                    + WRITE_HIGH_WATERMARK.flag() + " (" + high + ")");
+        }
+        Duration grace = config.seconds(SHUTDOWN_GRACE);
+        Weft.Builder builder = Weft.builder()
+                .override(binder -> {
+                    binder.bind(Http2Settings.class).toInstance(h2);
+                    binder.bind(WireprotoLimits.class).toInstance(wireproto);
+                })
+                .host(config.text(HOST).orElseThrow())
+                .port(config.whole(PORT))
+                .transport(config.text(TRANSPORT).orElseThrow())
+                .protocol(config.text(PROTOCOL).orElseThrow())
+                .eventLoops(config.whole(LOOPS, Runtime.getRuntime().availableProcessors()))
+                .idleTimeout(config.seconds(IDLE_TIMEOUT))
+                .maxConnections(config.whole(MAX_CONNECTIONS))
+                .detectionTimeout(config.seconds(DETECTION_TIMEOUT))
+                .writeWatermarks(low, high)
+                .minDataRate(minDataRate(config))
+                .shutdownGrace(grace);
+        BodyPolicy quotas = bodyPolicy(config, builder.plugins().bodyPolicy("default"));
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
         }
-        // Every flag is checked before anything is created on disk.
-        TempDirectory temp = openTempDirectory(flags);
+        // Every setting is checked before anything is created on disk.
+        TempDirectory temp = openTempDirectory(config.text(TMP_DIR));
         WeftServer server;
         try {
             server = builder.handler(DemoRoutes.create(root, temp))
@@ -56,8 +70,8 @@ final class ServeCommand {
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-stop").unstarted(() -> {
-            LOG.info("stopping: finishing in-flight requests (up to 10 s)");
-            server.stop(Duration.ofSeconds(10)).join();
+            LOG.info("stopping: finishing in-flight requests (up to {} s)", grace.toSeconds());
+            server.stop(grace).join();
             temp.close();
             LOG.info("stopped");
         }));
@@ -70,9 +84,41 @@ final class ServeCommand {
         return 0;
     }
 
+    /** The HTTP/2 limits of the command line (each defaults to {@link Http2Settings#defaults()}). */
+    static Http2Settings http2Settings(ServeConfig config) {
+        try {
+            Http2Settings.Limits limits = new Http2Settings.Limits(config.whole(H2_RESET_BUDGET),
+                    config.whole(H2_RESET_REFILL_PER_SECOND),
+                    config.whole(H2_MAX_CONTINUATION_FRAMES), config.intSize(H2_MAX_HEADER_BLOCK),
+                    config.whole(H2_MAX_QUEUED_CONTROL_FRAMES), config.whole(H2_MAX_EMPTY_FRAMES));
+            return new Http2Settings(config.whole(H2_MAX_CONCURRENT_STREAMS), config.intSize(H2_INITIAL_WINDOW),
+                    config.intSize(H2_CONNECTION_WINDOW), config.intSize(H2_MAX_FRAME_SIZE),
+                    config.intSize(H2_MAX_HEADER_LIST), limits, config.seconds(H2_SLOW_PEER_TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("HTTP/2 settings: " + e.getMessage());
+        }
+    }
+
+    /** The wireproto limits of the command line (each defaults to {@link WireprotoLimits#defaults()}). */
+    static WireprotoLimits wireprotoLimits(ServeConfig config) {
+        try {
+            return new WireprotoLimits(config.intSize(WIREPROTO_MAX_FRAME), WireprotoLimits.DEFAULT_SEND_FRAME_LENGTH,
+                    config.whole(WIREPROTO_MAX_ARGUMENTS), config.intSize(WIREPROTO_MAX_ARGUMENT_BYTES),
+                    config.whole(WIREPROTO_MAX_PENDING_COMMANDS), config.intSize(WIREPROTO_COMMAND_DATA_WINDOW),
+                    config.size(WIREPROTO_MAX_DEFERRED_OUTPUT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("wireproto limits: " + e.getMessage());
+        }
+    }
+
+    /** The minimum data rates (issue 17); 0 turns a direction off. */
+    static MinDataRate minDataRate(ServeConfig config) {
+        return new MinDataRate(config.size(MIN_REQUEST_RATE), config.size(MIN_RESPONSE_RATE), config.seconds(RATE_GRACE));
+    }
+
     /** Opens the private temp directory, sweeping leftovers of a crashed run. */
-    static TempDirectory openTempDirectory(Flags flags) {
-        Path root = flags.get("tmp-dir").map(Path::of).orElseGet(TempDirectory::defaultRoot);
+    static TempDirectory openTempDirectory(Optional<String> folder) {
+        Path root = folder.map(Path::of).orElseGet(TempDirectory::defaultRoot);
         try {
             return TempDirectory.open(root);
         } catch (IOException e) {
@@ -80,50 +126,23 @@ final class ServeCommand {
         }
     }
 
-    /** The default policy with the quotas given on the command line. */
-    static BodyPolicy bodyPolicy(Flags flags, BodyPolicy policy) {
-        try {
-            BodyPolicy result = policy;
-            if (flags.has("max-ram")) {
-                result = result.withMaxRam(Sizes.parse(flags.get("max-ram", "")));
-            }
-            if (flags.has("max-disk")) {
-                result = result.withMaxDisk(Sizes.parse(flags.get("max-disk", "")));
-            }
-            if (flags.has("max-header")) {
-                result = result.withMaxHeader(Sizes.parseInt(flags.get("max-header", "")));
-            }
-            if (flags.has("max-parts")) {
-                result = result.withMaxParts(Sizes.parseInt(flags.get("max-parts", "")));
-            }
-            return result;
-        } catch (IllegalArgumentException e) {
-            throw new Flags.UsageException(e.getMessage());
+    /** The bound default policy with the quotas given by flag, environment or file. */
+    static BodyPolicy bodyPolicy(ServeConfig config, BodyPolicy policy) {
+        BodyPolicy result = policy;
+        if (config.isSet(MAX_RAM)) {
+            result = result.withMaxRam(config.size(MAX_RAM));
         }
+        if (config.isSet(MAX_DISK)) {
+            result = result.withMaxDisk(config.size(MAX_DISK));
+        }
+        if (config.isSet(MAX_HEADER)) {
+            result = result.withMaxHeader(config.intSize(MAX_HEADER));
+        }
+        if (config.isSet(MAX_PARTS)) {
+            result = result.withMaxParts(config.intSize(MAX_PARTS));
+        }
+        return result;
     }
-
-    // ---- minimum data rates (issue 17): --min-request-rate, --min-response-rate, --rate-grace
-
-    /** The default minimum data rates with the ones given on the command line (0 turns a direction off). */
-    static MinDataRate minDataRate(Flags flags) {
-        MinDataRate rate = MinDataRate.DEFAULTS;
-        try {
-            if (flags.has("min-request-rate")) {
-                rate = rate.withRequest(Sizes.parse(flags.get("min-request-rate", "")));
-            }
-            if (flags.has("min-response-rate")) {
-                rate = rate.withResponse(Sizes.parse(flags.get("min-response-rate", "")));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new Flags.UsageException(e.getMessage());
-        }
-        if (flags.has("rate-grace")) {
-            rate = rate.withGrace(Duration.ofSeconds(flags.getInt("rate-grace", 5, 1, 3600)));
-        }
-        return rate;
-    }
-
-    // ---- end of the minimum data rates
 
     /** The demo folder shipped beside the launcher ({@code weft.home} is set by {@code ./weft}). */
     static Path defaultRoot() {

@@ -1,8 +1,8 @@
 package dev.weft.server.cli;
 
-/** The text of {@code weft --help}. */
+/** The text of {@code weft --help}: the commands, then every {@code serve} setting from {@link ServeSetting}. */
 final class Usage {
-    static final String TEXT = """
+    private static final String HEAD = """
             Usage: weft <command> [flags]
 
             Commands:
@@ -10,33 +10,41 @@ final class Usage {
                                  POST /sink, /echo, /upload, /wireproto; wireproto command echo)
               plugins            list the transports, protocols and body policies found on the class path
               wireproto --stdio  serve the wireproto protocol on stdin/stdout (logs go to stderr)
+                                 [--root DIR] [--tmp-dir DIR]
 
-            serve flags:
-              --host H           address to listen on (default 127.0.0.1)
-              --port P           port (default 8080; 0 picks a free one)
-              --transport T      nio | epoll (default nio)
-              --protocol P       auto | h2 | http/1.1 | wireproto (default auto: detected per connection)
-              --root DIR         folder served under /files/ (default: the demo folder shipped with Weft)
-              --loops N          event loops (default: number of processors)
-              --idle-timeout S   seconds before an idle connection is closed (default 30)
-              --max-connections N  open connections at most (default 10000)
-              --max-ram SIZE     form values held in memory per request (default 1m)
-              --max-disk SIZE    form files saved to disk per request (default 4g)
-              --max-header SIZE  headers of one form part, and an HTTP/1.1 request's head (default 16k)
-              --max-parts N      parts in one form (default 1000)
-              --tmp-dir DIR      where form files are saved (default: a private folder under java.io.tmpdir)
-              --min-request-rate SIZE   slowest request body accepted, per second (default 240; 0: off)
-              --min-response-rate SIZE  slowest response reading accepted, per second (default 240; 0: off)
-              --rate-grace S     seconds each minimum-rate check covers (default 5)
-              SIZE accepts a number of bytes or a suffix: 64k, 10m, 2g.
+            serve flags. Each is also the environment variable WEFT_<NAME> (WEFT_MAX_RAM=10m) and the
+            key <name> of a properties file given by --config FILE or WEFT_CONFIG (max-ram=10m).
+            A flag wins over the environment, which wins over the file, which wins over the default.
+              --config FILE                           settings file (name=value lines, # comments)
+            """;
+
+    private static final String TAIL = """
+              SIZE accepts a number of bytes or a suffix: 64k, 10m, 2g. S is whole seconds.
 
             Environment: JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx96m weft serve).
             Examples:
               weft serve --port 8443 --transport epoll
+              WEFT_H2_MAX_CONCURRENT_STREAMS=64 weft serve --config /etc/weft.properties
               curl --http2-prior-knowledge http://127.0.0.1:8080/hello
               curl http://127.0.0.1:8080/hello      (HTTP/1.1)
             """;
 
     private Usage() {
+    }
+
+    static String text() {
+        StringBuilder text = new StringBuilder(HEAD);
+        ServeSetting.Group group = null;
+        for (ServeSetting setting : ServeSetting.values()) {
+            if (setting.group != group) {
+                group = setting.group;
+                text.append("  ").append(group.title).append(":\n");
+            }
+            String flag = setting.kind == ServeSetting.Kind.SWITCH ? setting.flag() : setting.flag() + " " + setting.label;
+            String description = setting.description
+                    + (setting.defaultValue == null || setting.kind == ServeSetting.Kind.SWITCH ? "" : " (default " + setting.defaultValue + ")");
+            text.append(String.format("    %-37s %s%n", flag, description));
+        }
+        return text.append(TAIL).toString();
     }
 }

@@ -10,28 +10,40 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Set;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code weft wireproto --stdio}: one peer on stdin/stdout, like {@code hg serve --stdio}. The
  * protocol owns stdout; everything else (logs, a stray print) goes to stderr.
  */
 final class WireprotoCommand {
-    static final Set<String> FLAGS = Set.of("stdio!", "root", "tmp-dir");
 
     private WireprotoCommand() {
     }
 
-    static int run(Flags flags) {
-        if (!flags.has("stdio")) {
-            throw new Flags.UsageException("wireproto needs --stdio (for TCP use: weft serve --protocol wireproto)");
+    /** @return {@code --stdio}, {@code --root DIR}, {@code --tmp-dir DIR} */
+    static CommandSpec commandSpec() {
+        CommandSpec spec = CommandSpec.create().name("wireproto");
+        spec.addOption(OptionSpec.builder("--stdio").type(boolean.class).arity("0").build());
+        spec.addOption(OptionSpec.builder("--root").paramLabel("DIR").type(String.class).arity("1").build());
+        spec.addOption(OptionSpec.builder("--tmp-dir").paramLabel("DIR").type(String.class).arity("1").build());
+        return spec;
+    }
+
+    static int run(ParseResult flags) {
+        if (!flags.hasMatchedOption("--stdio")) {
+            throw new UsageException("wireproto needs --stdio (for TCP use: weft serve --protocol wireproto)");
         }
         InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err);
-        try (TempDirectory temp = ServeCommand.openTempDirectory(flags)) {
+        try (TempDirectory temp = ServeCommand.openTempDirectory(
+                Optional.ofNullable(flags.matchedOptionValue("--tmp-dir", null)))) {
             Weft.Builder builder = Weft.builder().handler(DemoRoutes.create(
-                    flags.get("root").map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot), temp));
+                    Optional.ofNullable(flags.<String>matchedOptionValue("--root", null)).map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot), temp));
             Protocol protocol = builder.plugins().protocol("wireproto");
             protocol.serveStreams(in, out, builder.protocolContext());
             out.flush();

@@ -39,6 +39,21 @@ class MainTest {
     }
 
     @Test
+    void missingValueAndStrayArgumentAreUsageErrors() {
+        assertEquals(Main.USAGE, run("serve", "--port"));
+        assertEquals("weft: --port needs a value (see weft --help)\n", err());
+        err.reset();
+        assertEquals(Main.USAGE, run("serve", "8080"));
+        assertEquals("weft: unexpected argument '8080' (see weft --help)\n", err());
+    }
+
+    @Test
+    void serveHelpIsTheHelp() {
+        assertEquals(0, run("serve", "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--h2-max-concurrent-streams N"));
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         assertEquals(Main.USAGE, run("dance"));
         assertEquals("weft: unknown command 'dance' (see weft --help)\n", err());

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.spi.MinDataRate;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code --min-request-rate}, {@code --min-response-rate}, {@code --rate-grace} (issue 17). */
 class MinDataRateFlagsTest {
     private static MinDataRate parse(String... args) {
-        return ServeCommand.minDataRate(Flags.parse(args, ServeCommand.FLAGS));
+        return ServeCommand.minDataRate(ServeConfig.resolve(
+                Cli.parse(Cli.commandLine(ServeConfig.commandSpec()), args), Map.of()));
     }
 
     @Test
@@ -27,9 +29,9 @@ class MinDataRateFlagsTest {
 
     @Test
     void badValuesAreUsageErrors() {
-        assertTrue(assertThrows(Flags.UsageException.class, () -> parse("--min-request-rate", "fast"))
+        assertTrue(assertThrows(UsageException.class, () -> parse("--min-request-rate", "fast"))
                 .getMessage().contains("fast"));
         assertEquals("--rate-grace must be 1..3600: 0",
-                assertThrows(Flags.UsageException.class, () -> parse("--rate-grace", "0")).getMessage());
+                assertThrows(UsageException.class, () -> parse("--rate-grace", "0")).getMessage());
     }
 }

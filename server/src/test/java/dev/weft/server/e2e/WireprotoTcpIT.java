@@ -78,6 +78,12 @@ class WireprotoTcpIT {
             assertEquals("data wins", success(client.call(
                     WireprotoCommand.of("echo").withArgument("msg", "not this").withData("data wins"))).text());
             assertEquals("", success(client.call(WireprotoCommand.of("echo"))).text());
+            byte[] allBytes = new byte[256];
+            for (int i = 0; i < allBytes.length; i++) {
+                allBytes[i] = (byte) i;
+            }
+            // an argument value is a byte string: the 256 byte values come back as they went
+            assertArrayEquals(allBytes, success(client.call(WireprotoCommand.of("echo").withArgument("msg", allBytes))).body());
             String unknown = assertInstanceOf(WireprotoReply.ApplicationError.class,
                     client.call(WireprotoCommand.of("no-such-command"))).message();
             assertTrue(unknown.contains("no-such-command"), unknown);
