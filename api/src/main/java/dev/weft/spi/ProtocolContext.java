@@ -14,9 +14,10 @@ import java.util.concurrent.Executor;
  * @param handlerExecutor runs handlers; the server's starts one virtual thread per task
  * @param shutdownGrace how long in-flight exchanges get to finish on graceful stop
  * @param minDataRate the slowest a peer may send request bodies and read responses
+ * @param observer told about every exchange and defence (access log, metrics); {@link ExchangeObserver#NONE} by default
  */
 public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace,
-                              MinDataRate minDataRate) {
+                              MinDataRate minDataRate, ExchangeObserver observer) {
 
     /** @throws NullPointerException for a null field */
     public ProtocolContext {
@@ -25,16 +26,28 @@ public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor h
         Objects.requireNonNull(handlerExecutor, "handlerExecutor is null");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace is null");
         Objects.requireNonNull(minDataRate, "minDataRate is null");
+        Objects.requireNonNull(observer, "observer is null");
     }
 
     /** A context with the default minimum data rates. */
     public ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace) {
-        this(handler, bodyPolicy, handlerExecutor, shutdownGrace, MinDataRate.DEFAULTS);
+        this(handler, bodyPolicy, handlerExecutor, shutdownGrace, MinDataRate.DEFAULTS, ExchangeObserver.NONE);
+    }
+
+    /** A context with no observer. */
+    public ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace,
+                           MinDataRate minDataRate) {
+        this(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, ExchangeObserver.NONE);
     }
 
     /** @return this context with other minimum data rates */
     public ProtocolContext withMinDataRate(MinDataRate value) {
-        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, value);
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, value, observer);
+    }
+
+    /** @return this context telling {@code value} about exchanges */
+    public ProtocolContext withObserver(ExchangeObserver value) {
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, value);
     }
 
     /** @return a context with default policy, a virtual thread per handler call and 10 s of grace */

@@ -74,6 +74,7 @@ public final class FormParser {
      */
     public FormData parse(Request request) throws IOException {
         QuotaCounter quota = new QuotaCounter(request.bodyPolicy());
+        request.resources().register(quota::release);
         List<FormField> fields = new ArrayList<>(UrlEncoding.parse(
                 request.query().getBytes(StandardCharsets.UTF_8), Source.QUERY, quota, true));
         List<TempFile> files = List.of();
@@ -100,7 +101,9 @@ public final class FormParser {
      */
     public FormData parseBody(Body body, String contentType, BodyPolicy policy, ExchangeResources resources)
             throws IOException {
-        ParsedBody parsed = parseBody(body, contentType, new QuotaCounter(policy), resources);
+        QuotaCounter quota = new QuotaCounter(policy);
+        resources.register(quota::release);
+        ParsedBody parsed = parseBody(body, contentType, quota, resources);
         return new FormData(parsed.fields(), parsed.files());
     }
 

@@ -8,6 +8,7 @@ import dev.weft.http2.core.Http2Event;
 import dev.weft.http2.core.ServerConnection;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.ProtocolContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -116,6 +117,7 @@ final class Http2Session implements ConnectionHandler {
                     if (exchange == null || exchange.body == null) {
                         core.dataConsumed(data.streamId(), data.data().remaining());
                     } else {
+                        exchange.bytesIn += data.data().remaining();
                         exchange.body.offer(data.data());
                         if (data.endStream()) {
                             exchange.body.end(Headers.empty());
@@ -153,10 +155,16 @@ final class Http2Session implements ConnectionHandler {
                 case Http2Event.ConnectionFailed failed -> {
                     LOG.info("h2 connection {} from {}: {} {}", connection.id(), connection.remoteAddress(), failed.code(),
                             failed.reason());
+                    if (failed.code() == ErrorCode.ENHANCE_YOUR_CALM) {
+                        context.observer().defenceTripped(Http2Protocol.NAME, ExchangeObserver.Defence.FLOOD_CLOSED);
+                    }
                     abortAll(new IOException("h2 connection error " + failed.code() + ": " + failed.reason()));
                     closeAfterFlush();
                 }
+                case Http2Event.HeadersTooLarge tooLarge ->
+                        context.observer().defenceTripped(Http2Protocol.NAME, ExchangeObserver.Defence.HEADERS_TOO_LARGE);
                 case Http2Event.StreamRefused refused -> {
+                    context.observer().defenceTripped(Http2Protocol.NAME, ExchangeObserver.Defence.STREAM_REFUSED);
                     if (!refusalLogged) {
                         refusalLogged = true; // once per connection: a busy client refuses many
                         LOG.info("h2 connection {} from {}: {} streams open, refusing new ones (MAX_CONCURRENT_STREAMS)",
@@ -195,6 +203,11 @@ final class Http2Session implements ConnectionHandler {
             core.resetStream(streamId, ErrorCode.REFUSED_STREAM);
             LOG.warn("h2 stream {}: handler executor refused the request", streamId);
         }
+    }
+
+    /** @return who is told about exchanges ({@link ExchangeObserver#NONE}: nobody) */
+    ExchangeObserver observer() {
+        return context.observer();
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
@@ -244,6 +257,7 @@ final class Http2Session implements ConnectionHandler {
 
     /** Loop: resets a live exchange's stream from our side (a minimum data rate) and interrupts its handler. */
     void resetExchange(StreamExchange exchange, ErrorCode code, String reason) {
+        context.observer().defenceTripped(Http2Protocol.NAME, ExchangeObserver.Defence.SLOW_DATA_RATE);
         exchanges.remove(exchange.streamId);
         core.resetStream(exchange.streamId, code);
         abortExchange(exchange, new IOException("h2 stream " + exchange.streamId + " reset by the server: " + reason));

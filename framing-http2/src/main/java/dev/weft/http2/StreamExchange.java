@@ -10,6 +10,8 @@ import dev.weft.api.StreamContent;
 import dev.weft.http2.core.ErrorCode;
 import dev.weft.http2.core.HeaderField;
 import dev.weft.http2.core.RequestHead;
+import dev.weft.spi.CompletedExchange;
+import dev.weft.spi.ExchangeObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -61,6 +63,17 @@ final class StreamExchange implements Runnable {
      */
     private boolean lastHandedOver;
 
+    // For the observer (all skipped when nobody listens):
+    private final ExchangeObserver observer;
+    private final long startNanos;
+    private final long startMillis;
+    /** Handler thread: the status answered (0 until then), response body octets handed over, a reset after a failure. */
+    private int status;
+    private long bytesOut;
+    private boolean failed;
+    /** Written by the loop only (request body octets received), read by the handler thread at the end. */
+    volatile long bytesIn;
+
     /** Loop: the piece being sent and its completion. */
     Outbound pending;
     /** Loop. */
@@ -74,10 +87,17 @@ final class StreamExchange implements Runnable {
         this.request = request;
         this.session = session;
         this.handler = handler;
+        this.observer = session.observer();
+        boolean listening = observer.isListening();
+        this.startNanos = listening ? System.nanoTime() : 0;
+        this.startMillis = listening ? System.currentTimeMillis() : 0;
     }
 
     @Override
     public void run() {
+        if (observer.isListening()) {
+            observer.exchangeStarted(Http2Protocol.NAME);
+        }
         synchronized (this) {
             if (aborted) {
                 finish();
@@ -124,6 +144,11 @@ final class StreamExchange implements Runnable {
         if (!endedOnLoop && !lastHandedOver) {
             session.exchangeFinished(this);
         }
+        if (observer.isListening()) {
+            observer.exchangeCompleted(new CompletedExchange(startMillis, request.remoteAddress(), Http2Protocol.NAME,
+                    head.method(), head.target(), status, bytesIn, bytesOut, System.nanoTime() - startNanos, streamId,
+                    isAborted() || failed ? CompletedExchange.Outcome.ABORTED : CompletedExchange.Outcome.COMPLETED));
+        }
     }
 
     /** Loop: the response ended and the loop forgot this exchange. */
@@ -161,6 +186,7 @@ final class StreamExchange implements Runnable {
     }
 
     private void send(Response response) throws IOException {
+        status = response.status();
         boolean headRequest = head.method().equals("HEAD");
         Content content = response.content();
         List<HeaderField> fields = responseFields(response);
@@ -251,6 +277,7 @@ final class StreamExchange implements Runnable {
                 // fall through to the reset
             }
         }
+        failed = true;
         resetQuietly(ErrorCode.INTERNAL_ERROR);
     }
 
@@ -270,6 +297,9 @@ final class StreamExchange implements Runnable {
      * {@link Http2Session#lastPieceDone}); a stream reset meanwhile simply drops it.
      */
     private void handOverLast(Outbound piece) {
+        if (observer.isListening()) {
+            bytesOut += payload(piece); // reported as handed over: the observer hears of it when the handler ends
+        }
         headersSent = true;
         lastHandedOver = true;
         session.submit(this, piece, null);
@@ -277,6 +307,9 @@ final class StreamExchange implements Runnable {
 
     /** Hands {@code piece} to the loop and waits until it has gone out to the transport. */
     private void submit(Outbound piece) throws IOException {
+        if (observer.isListening()) {
+            bytesOut += payload(piece);
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         session.submit(this, piece, done);
         try {
@@ -288,6 +321,16 @@ final class StreamExchange implements Runnable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("h2 stream " + streamId + " interrupted");
         }
+    }
+
+    /** @return the response body octets in {@code piece} */
+    private static long payload(Outbound piece) {
+        return switch (piece) {
+            case Outbound.HeaderBlock block -> block.then() == null ? 0 : payload(block.then());
+            case Outbound.Data data -> data.data().remaining();
+            case Outbound.File file -> file.source().remaining;
+            case Outbound.Reset reset -> 0;
+        };
     }
 
     private List<HeaderField> responseFields(Response response) {

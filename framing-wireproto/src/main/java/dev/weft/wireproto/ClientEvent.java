@@ -6,20 +6,31 @@ import java.nio.ByteBuffer;
 public sealed interface ClientEvent {
 
     /**
-     * A chunk of the current command's successful answer.
+     * A chunk of a command's successful answer.
      *
+     * @param requestId the command's request id (revision {@code 0002}; 0 in {@code 0001},
+     *     where it is the oldest command's)
      * @param data the bytes
      * @param last whether the answer is complete
      */
-    record ResponseData(ByteBuffer data, boolean last) implements ClientEvent {
+    record ResponseData(int requestId, ByteBuffer data, boolean last) implements ClientEvent {
+        /** An answer chunk of request 0. */
+        public ResponseData(ByteBuffer data, boolean last) {
+            this(0, data, last);
+        }
     }
 
     /**
-     * The current command failed.
+     * A command failed.
      *
+     * @param requestId the command's request id (as in {@link ResponseData})
      * @param message the server's message
      */
-    record ApplicationError(String message) implements ClientEvent {
+    record ApplicationError(int requestId, String message) implements ClientEvent {
+        /** A failure of request 0. */
+        public ApplicationError(String message) {
+            this(0, message);
+        }
     }
 
     /**

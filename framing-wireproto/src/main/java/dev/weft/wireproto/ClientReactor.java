@@ -10,7 +10,8 @@ import java.util.Objects;
 /**
  * The sans-IO client side: makes the frames of a command (arguments split across frames with
  * the continuation flag when a value does not fit; data split into frames) and turns the
- * server's frames into {@link ClientEvent}s. No sockets, threads or clocks.
+ * server's frames into {@link ClientEvent}s. No sockets, threads or clocks. In revision
+ * {@code 0002} the caller picks each command's request id and events carry the id they answer.
  *
  * <p>Threading: not thread-safe; one owner.
  */
@@ -18,13 +19,28 @@ public final class ClientReactor {
     private static final int ARGUMENT_HEADER_LENGTH = 4;
 
     private final WireprotoLimits limits;
+    private final FramingRevision revision;
     private final FrameDecoder decoder;
     private boolean failed;
 
-    /** @param limits frame sizes: {@code sendFrameLength} for ours, {@code maxReceiveFrameLength} for the server's */
+    /** A revision {@code 0001} client. @param limits frame sizes: {@code sendFrameLength} for ours, {@code maxReceiveFrameLength} for the server's */
     public ClientReactor(WireprotoLimits limits) {
+        this(limits, FramingRevision.EXP_0001);
+    }
+
+    /**
+     * @param limits frame sizes: {@code sendFrameLength} for ours, {@code maxReceiveFrameLength} for the server's
+     * @param revision the protocol revision to speak
+     */
+    public ClientReactor(WireprotoLimits limits, FramingRevision revision) {
         this.limits = Objects.requireNonNull(limits, "limits is null");
-        this.decoder = new FrameDecoder(limits.maxReceiveFrameLength());
+        this.revision = Objects.requireNonNull(revision, "revision is null");
+        this.decoder = new FrameDecoder(revision, limits.maxReceiveFrameLength());
+    }
+
+    /** @return the protocol revision spoken */
+    public FramingRevision revision() {
+        return revision;
     }
 
     /**
@@ -36,6 +52,17 @@ public final class ClientReactor {
      *     value over 65535 bytes
      */
     public List<Frame> commandFrames(String name, List<Argument> arguments, boolean hasData) {
+        return commandFrames(0, name, arguments, hasData);
+    }
+
+    /**
+     * As {@link #commandFrames(String, List, boolean)}, every frame carrying {@code requestId}.
+     *
+     * @throws IllegalArgumentException also for a request id outside 0..65535, or other than 0
+     *     in revision {@code 0001}
+     */
+    public List<Frame> commandFrames(int requestId, String name, List<Argument> arguments, boolean hasData) {
+        checkRequestId(requestId);
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         int frameLength = limits.sendFrameLength();
         if (nameBytes.length == 0 || nameBytes.length > frameLength) {
@@ -43,14 +70,21 @@ public final class ClientReactor {
         }
         int flags = (arguments.isEmpty() ? 0 : FrameFlags.COMMAND_NAME_HAVE_ARGS) | (hasData ? FrameFlags.COMMAND_NAME_HAVE_DATA : 0);
         List<Frame> frames = new ArrayList<>();
-        frames.add(new Frame(FrameType.COMMAND_NAME, flags == 0 ? FrameFlags.COMMAND_NAME_EOS : flags, nameBytes));
+        frames.add(new Frame(requestId, FrameType.COMMAND_NAME, flags == 0 ? FrameFlags.COMMAND_NAME_EOS : flags, nameBytes));
         for (int i = 0; i < arguments.size(); i++) {
-            addArgument(frames, arguments.get(i), i == arguments.size() - 1, frameLength);
+            addArgument(frames, requestId, arguments.get(i), i == arguments.size() - 1, frameLength);
         }
         return frames;
     }
 
-    private static void addArgument(List<Frame> frames, Argument argument, boolean lastArgument, int frameLength) {
+    private void checkRequestId(int requestId) {
+        if (requestId < 0 || requestId > FramingRevision.MAX_REQUEST_ID || !revision.hasRequestIds() && requestId != 0) {
+            throw new IllegalArgumentException("request id " + requestId + " is not one of revision " + revision.number());
+        }
+    }
+
+    private static void addArgument(List<Frame> frames, int requestId, Argument argument, boolean lastArgument,
+                                    int frameLength) {
         byte[] name = argument.name().getBytes(StandardCharsets.UTF_8);
         byte[] value = argument.value();
         if (name.length > 0xffff || value.length > 0xffff) {
@@ -64,12 +98,13 @@ public final class ClientReactor {
         boolean spans = firstValue < value.length;
         ByteBuffer first = ByteBuffer.allocate(ARGUMENT_HEADER_LENGTH + name.length + firstValue).order(ByteOrder.LITTLE_ENDIAN)
                 .putShort((short) name.length).putShort((short) value.length).put(name).put(value, 0, firstValue);
-        frames.add(new Frame(FrameType.COMMAND_ARGUMENT, spans ? FrameFlags.ARGUMENT_CONTINUATION : endFlag, first.array()));
+        frames.add(new Frame(requestId, FrameType.COMMAND_ARGUMENT, spans ? FrameFlags.ARGUMENT_CONTINUATION : endFlag,
+                first.array()));
         int offset = firstValue;
         while (offset < value.length) {
             int take = Math.min(frameLength, value.length - offset);
             boolean more = offset + take < value.length;
-            frames.add(new Frame(FrameType.COMMAND_ARGUMENT, more ? FrameFlags.ARGUMENT_CONTINUATION : endFlag,
+            frames.add(new Frame(requestId, FrameType.COMMAND_ARGUMENT, more ? FrameFlags.ARGUMENT_CONTINUATION : endFlag,
                     java.util.Arrays.copyOfRange(value, offset, offset + take)));
             offset += take;
         }
@@ -82,6 +117,12 @@ public final class ClientReactor {
      *     last chunk is one empty {@code eos} frame)
      */
     public List<Frame> dataFrames(ByteBuffer chunk, boolean last) {
+        return dataFrames(0, chunk, last);
+    }
+
+    /** As {@link #dataFrames(ByteBuffer, boolean)}, every frame carrying {@code requestId}. */
+    public List<Frame> dataFrames(int requestId, ByteBuffer chunk, boolean last) {
+        checkRequestId(requestId);
         List<Frame> frames = new ArrayList<>();
         int frameLength = limits.sendFrameLength();
         do {
@@ -89,7 +130,8 @@ public final class ClientReactor {
             chunk.get(payload);
             boolean end = last && !chunk.hasRemaining();
             if (payload.length > 0 || end) {
-                frames.add(new Frame(FrameType.COMMAND_DATA, end ? FrameFlags.DATA_EOS : FrameFlags.DATA_CONTINUATION, payload));
+                frames.add(new Frame(requestId, FrameType.COMMAND_DATA, end ? FrameFlags.DATA_EOS : FrameFlags.DATA_CONTINUATION,
+                        payload));
             }
         } while (chunk.hasRemaining());
         return frames;
@@ -149,14 +191,14 @@ public final class ClientReactor {
                     yield new ClientEvent.MalformedResponse("bytes-response frame with flags "
                             + FrameFlags.describe(frame.type(), frame.flags()) + ": need exactly one of continuation, eos");
                 }
-                yield new ClientEvent.ResponseData(ByteBuffer.wrap(frame.payload()), eos);
+                yield new ClientEvent.ResponseData(frame.requestId(), ByteBuffer.wrap(frame.payload()), eos);
             }
             case ERROR_RESPONSE -> {
                 if (frame.flags() == FrameFlags.ERROR_PROTOCOL) {
                     yield new ClientEvent.ServerProtocolError(frame.payloadText());
                 }
                 if (frame.flags() == FrameFlags.ERROR_APPLICATION) {
-                    yield new ClientEvent.ApplicationError(frame.payloadText());
+                    yield new ClientEvent.ApplicationError(frame.requestId(), frame.payloadText());
                 }
                 yield new ClientEvent.MalformedResponse("error-response frame with flags "
                         + FrameFlags.describe(frame.type(), frame.flags()) + ": need exactly one of protocol, application");

@@ -8,6 +8,9 @@ import dev.weft.api.Headers;
 import dev.weft.api.Request;
 import dev.weft.api.Response;
 import dev.weft.api.StreamContent;
+import dev.weft.api.StreamContent.Data;
+import dev.weft.spi.CompletedExchange;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.ProtocolContext;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -52,9 +55,18 @@ final class CommandRunner {
      * @param body the command's data, or {@code null} if it has none
      */
     void run(ServerAction.RunCommand command, Body body, InetSocketAddress remoteAddress, ResponseSink sink) {
+        ExchangeObserver observer = context.observer();
+        Observed observed = observer.isListening() ? new Observed(observer, command, remoteAddress, body, sink) : null;
         try {
-            runChecked(command, body, remoteAddress, sink);
+            if (observed != null) {
+                runChecked(command, observed.body, remoteAddress, observed, observed);
+            } else {
+                runChecked(command, body, remoteAddress, sink, null);
+            }
         } catch (IOException e) {
+            if (observed != null) {
+                observed.aborted = true;
+            }
             // The carrier could not take the answer (peer gone, protocol error): nothing to tell.
             LOG.debug("wireproto answer to '{}' not delivered: {}", command.name(), e.toString());
         } finally {
@@ -62,11 +74,14 @@ final class CommandRunner {
             if (body != null) {
                 body.close();
             }
+            if (observed != null) {
+                observed.report();
+            }
         }
     }
 
     private void runChecked(ServerAction.RunCommand command, Body body, InetSocketAddress remoteAddress,
-                            ResponseSink sink) throws IOException {
+                            ResponseSink sink, Observed observed) throws IOException {
         try (ExchangeResources resources = new ExchangeResources()) {
             if (!COMMAND_NAME.matcher(command.name()).matches() || command.name().equals(".") || command.name().equals("..")) {
                 sink.error("unknown command '" + printable(command.name()) + "'");
@@ -94,6 +109,9 @@ final class CommandRunner {
                 LOG.warn("wireproto command '{}' failed", command.name(), e);
                 sink.error("command '" + command.name() + "' failed: internal error");
                 return;
+            }
+            if (observed != null && response != null) {
+                observed.status = response.status();
             }
             if (response == null) {
                 sink.error("command '" + command.name() + "' gave no answer");
@@ -155,6 +173,82 @@ final class CommandRunner {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One command watched for the {@link ExchangeObserver}: counts the command data read and the
+     * answer's bytes. Threading: the command's handler thread only.
+     */
+    private static final class Observed implements ResponseSink {
+        private final ExchangeObserver observer;
+        private final ServerAction.RunCommand command;
+        private final InetSocketAddress peer;
+        private final ResponseSink sink;
+        private final long startNanos = System.nanoTime();
+        private final long startMillis = System.currentTimeMillis();
+        final Body body;
+        int status;
+        boolean aborted;
+        private long bytesIn;
+        private long bytesOut;
+
+        Observed(ExchangeObserver observer, ServerAction.RunCommand command, InetSocketAddress peer, Body body, ResponseSink sink) {
+            this.observer = observer;
+            this.command = command;
+            this.peer = peer;
+            this.sink = sink;
+            this.body = body == null ? null : new Body() {
+                @Override
+                public StreamContent next() throws IOException {
+                    StreamContent next = body.next();
+                    if (next instanceof Data data) {
+                        bytesIn += data.bytes().remaining();
+                    }
+                    return next;
+                }
+
+                @Override
+                public java.util.OptionalLong contentLength() {
+                    return body.contentLength();
+                }
+
+                @Override
+                public Headers trailers() {
+                    return body.trailers();
+                }
+
+                @Override
+                public void close() {
+                    body.close();
+                }
+            };
+            observer.exchangeStarted(WireprotoProtocol.NAME);
+        }
+
+        @Override
+        public void data(ByteBuffer chunk) throws IOException {
+            bytesOut += chunk.remaining();
+            sink.data(chunk);
+        }
+
+        @Override
+        public void end() throws IOException {
+            sink.end();
+        }
+
+        @Override
+        public void error(String message) throws IOException {
+            if (status == 0) {
+                status = 500;
+            }
+            sink.error(message);
+        }
+
+        void report() {
+            observer.exchangeCompleted(new CompletedExchange(startMillis, peer, WireprotoProtocol.NAME, "POST", "/" + command.name(),
+                    status, bytesIn, bytesOut, System.nanoTime() - startNanos, command.commandId(),
+                    aborted ? CompletedExchange.Outcome.ABORTED : CompletedExchange.Outcome.COMPLETED));
         }
     }
 

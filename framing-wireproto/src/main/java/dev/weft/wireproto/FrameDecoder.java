@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 /**
  * Incremental frame decoder: bytes in any split go in, whole frames come out. A header is
- * checked as soon as its four bytes are in, so a frame claiming a huge length is refused
+ * checked as soon as its bytes (4, or 6 in revision {@code 0002}) are in, so a frame claiming a huge length is refused
  * before anything is allocated for it; the largest buffer held is one frame of the configured
  * maximum.
  *
@@ -13,18 +13,30 @@ import java.util.function.Consumer;
  * reading thread of a stream carrier).
  */
 public final class FrameDecoder {
+    private final FramingRevision revision;
     private final int maxFrameLength;
-    private final byte[] header = new byte[FrameCodec.HEADER_LENGTH];
+    private final byte[] header;
     private int headerFilled;
     /** The frame being read once its header is in; {@code null} between frames. */
     private FrameType pendingType;
+    private int pendingRequestId;
     private int pendingFlags;
     private byte[] pendingPayload;
     private int payloadFilled;
     private boolean failed;
 
-    /** @param maxFrameLength the largest payload accepted */
+    /** A revision {@code 0001} decoder. @param maxFrameLength the largest payload accepted */
     public FrameDecoder(int maxFrameLength) {
+        this(FramingRevision.EXP_0001, maxFrameLength);
+    }
+
+    /**
+     * @param revision the header layout to read
+     * @param maxFrameLength the largest payload accepted
+     */
+    public FrameDecoder(FramingRevision revision, int maxFrameLength) {
+        this.revision = java.util.Objects.requireNonNull(revision, "revision is null");
+        this.header = new byte[revision.headerLength()];
         if (maxFrameLength < 0 || maxFrameLength > FrameCodec.MAX_ENCODABLE_LENGTH) {
             throw new IllegalArgumentException("maxFrameLength must be 0..16777215: " + maxFrameLength);
         }
@@ -55,7 +67,7 @@ public final class FrameDecoder {
             input.get(pendingPayload, payloadFilled, take);
             payloadFilled += take;
             if (payloadFilled == pendingPayload.length) {
-                Frame frame = new Frame(pendingType, pendingFlags, pendingPayload);
+                Frame frame = new Frame(pendingRequestId, pendingType, pendingFlags, pendingPayload);
                 pendingType = null;
                 pendingPayload = null;
                 headerFilled = 0;
@@ -80,7 +92,8 @@ public final class FrameDecoder {
         }
         failed = true;
         if (pendingType == null) {
-            throw new WireprotoException("input ended inside a frame header (" + headerFilled + " of 4 bytes)");
+            throw new WireprotoException("input ended inside a frame header (" + headerFilled + " of " + header.length
+                    + " bytes)");
         }
         throw new WireprotoException("input ended inside a " + pendingType.wireName() + " frame (" + payloadFilled
                 + " of " + pendingPayload.length + " payload bytes)");
@@ -88,7 +101,8 @@ public final class FrameDecoder {
 
     private void startFrame() throws WireprotoException {
         int length = FrameCodec.headerLength(header[0], header[1], header[2]);
-        int typeCode = (header[3] & 0xf0) >>> 4;
+        int typeAndFlags = header[header.length - 1] & 0xff;
+        int typeCode = typeAndFlags >>> 4;
         if (length > maxFrameLength) {
             failed = true;
             throw new WireprotoException("frame length " + length + " over the limit of " + maxFrameLength);
@@ -99,7 +113,8 @@ public final class FrameDecoder {
             throw new WireprotoException("unknown frame type " + typeCode);
         }
         pendingType = type;
-        pendingFlags = header[3] & 0x0f;
+        pendingRequestId = revision.hasRequestIds() ? (header[3] & 0xff) | (header[4] & 0xff) << 8 : 0;
+        pendingFlags = typeAndFlags & 0x0f;
         pendingPayload = new byte[length];
         payloadFilled = 0;
     }

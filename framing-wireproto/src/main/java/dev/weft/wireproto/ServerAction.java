@@ -31,18 +31,27 @@ public sealed interface ServerAction {
     /**
      * Start a command. Its data, if it has any, follows as {@link CommandData}; its answer goes
      * back through {@link ServerReactor#onResponseData}, {@link ServerReactor#onResponseEnd} or
-     * {@link ServerReactor#onApplicationError} under the same id, oldest command first.
+     * {@link ServerReactor#onApplicationError} under the same command id (in revision
+     * {@code 0001} oldest command first; in {@code 0002} in any order).
      *
-     * @param commandId the reactor's id for it (counting from 1)
+     * @param commandId the reactor's id for it (counting from 1; unique on the connection)
+     * @param requestId the id its client gave it on the wire (revision {@code 0002}; 0 in
+     *     {@code 0001})
      * @param name the command name
-     * @param arguments its arguments in the order received
+     * @param arguments its arguments in the order received, values as bytes
      * @param hasData whether command data follows
      */
-    record RunCommand(long commandId, String name, List<Argument> arguments, boolean hasData) implements ServerAction {
+    record RunCommand(long commandId, int requestId, String name, List<Argument> arguments, boolean hasData)
+            implements ServerAction {
         /** Copies the list. */
         public RunCommand {
             Objects.requireNonNull(name, "name is null");
             arguments = List.copyOf(arguments);
+        }
+
+        /** A revision {@code 0001} command (request id 0). */
+        public RunCommand(long commandId, String name, List<Argument> arguments, boolean hasData) {
+            this(commandId, 0, name, arguments, hasData);
         }
     }
 

@@ -9,23 +9,22 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves one peer over a pair of blocking byte streams: stdio, or an HTTP request body and
- * response body. The calling thread reads and feeds the reactor; one worker (a task on the
- * context's handler executor) runs the commands one at a time, in order, since answers must
- * go out in order.
+ * response body. The calling thread reads and feeds the reactor; commands run on the context's
+ * handler executor through {@link CommandWorkers}: one at a time in order in revision
+ * {@code 0001} (answers must go out in order), side by side in {@code 0002}. A half-duplex
+ * ({@code DEFERRED}) session still holds every answer until end of input.
  *
  * <p>Threading: {@code lock} guards the reactor and {@code out}, so frames are written in the
  * order the reactor made them. Command data is handed to handlers outside the lock (it may
- * block on a full window, and the worker needs the lock to answer). The job queue is bounded
- * by {@link WireprotoLimits#maxPendingCommands()}: a peer that pipelines more waits.
+ * block on a full window, and handlers need the lock to answer). At most
+ * {@link WireprotoLimits#maxPendingCommands()} commands are in flight ({@code slots}): a peer
+ * that pipelines more waits.
  */
 final class StreamSession {
     private static final Logger LOG = LoggerFactory.getLogger(StreamSession.class);
@@ -35,7 +34,6 @@ final class StreamSession {
     private final InputStream in;
     private final OutputStream out;
     private final InetSocketAddress remoteAddress;
-    private final ProtocolContext context;
     private final CommandRunner runner;
     private final Object lock = new Object();
     /** Guarded by {@code lock}. */
@@ -43,28 +41,30 @@ final class StreamSession {
     /** Guarded by {@code lock}: the first output failure; later answers are dropped. */
     private IOException outputFailure;
 
-    private final BlockingQueue<Job> jobs;
-    private final CountDownLatch workerDone = new CountDownLatch(1);
-    private final AtomicReference<Thread> workerThread = new AtomicReference<>();
+    private final FramingRevision revision;
+    /** Thread-safe on its own. */
+    private final CommandWorkers workers;
+    /** Commands in flight: taken by the reading thread per command, given back as each ends. */
+    private final Semaphore slots;
     /** Read and written by the reading thread only. */
     private CommandBody receivingBody;
     /** Reading thread only: the peer broke the protocol or stopped taking output. */
     private boolean aborted;
 
-    /** A command for the worker; {@code command == null} tells it to stop. */
-    private record Job(ServerAction.RunCommand command, CommandBody body) {
-    }
-
-    StreamSession(ProtocolContext context, WireprotoLimits limits, ServerReactor.OutputMode mode, InputStream in,
-                  OutputStream out, InetSocketAddress remoteAddress) {
-        this.context = context;
+    StreamSession(ProtocolContext context, WireprotoLimits limits, FramingRevision revision, ServerReactor.OutputMode mode,
+                  InputStream in, OutputStream out, InetSocketAddress remoteAddress) {
         this.limits = limits;
+        this.revision = revision;
         this.in = in;
         this.out = out;
         this.remoteAddress = remoteAddress;
         this.runner = new CommandRunner(context, limits);
-        this.reactor = new ServerReactor(limits, mode);
-        this.jobs = new ArrayBlockingQueue<>(limits.maxPendingCommands() + 1);
+        this.reactor = new ServerReactor(limits, mode, revision);
+        this.slots = new Semaphore(limits.maxPendingCommands());
+        this.workers = new CommandWorkers(context.handlerExecutor(),
+                revision.hasRequestIds() ? CommandWorkers.Mode.CONCURRENT : CommandWorkers.Mode.SERIAL,
+                job -> runner.run(job.command(), job.body(), remoteAddress, new Sink(job.command().commandId())),
+                slots::release);
     }
 
     /**
@@ -73,7 +73,6 @@ final class StreamSession {
      * @throws IOException if the streams fail
      */
     void run() throws IOException {
-        context.handlerExecutor().execute(this::work);
         boolean stopped = false;
         try {
             byte[] buffer = new byte[READ_SIZE];
@@ -93,9 +92,8 @@ final class StreamSession {
             }
             if (!aborted) {
                 // End of input (or a protocol error after started commands): the commands
-                // still queued run to their end, and their answers go out.
-                stopWorker();
-                awaitWorker();
+                // still in flight run to their end, and their answers go out.
+                workers.awaitIdle();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -122,7 +120,7 @@ final class StreamSession {
                     if (outputFailure == null) {
                         try {
                             for (Frame frame : send.frames()) {
-                                ByteBuffer encoded = FrameCodec.encode(frame);
+                                ByteBuffer encoded = FrameCodec.encode(revision, frame);
                                 out.write(encoded.array(), encoded.arrayOffset(), encoded.remaining());
                             }
                             out.flush();
@@ -151,7 +149,9 @@ final class StreamSession {
                 case ServerAction.RunCommand run -> {
                     CommandBody body = run.hasData() ? new CommandBody(limits.commandDataWindow(), () -> { }) : null;
                     receivingBody = body;
-                    jobs.put(new Job(run, body));
+                    // The reactor has counted the command; the slot bounds how many run at once.
+                    slots.acquire();
+                    workers.submit(new CommandWorkers.Job(run, body));
                 }
                 case ServerAction.CommandData data -> {
                     if (receivingBody != null) {
@@ -202,47 +202,10 @@ final class StreamSession {
             receivingBody.fail(cause);
             receivingBody = null;
         }
-        List<Job> dropped = new ArrayList<>();
-        jobs.drainTo(dropped);
-        for (Job job : dropped) {
-            if (job.body() != null) {
-                job.body().fail(cause);
-            }
-        }
-        Thread worker = workerThread.get();
-        if (worker != null) {
-            worker.interrupt();
-        }
-        jobs.offer(new Job(null, null));
+        workers.stop(cause);
     }
 
-    private void stopWorker() throws InterruptedException {
-        jobs.put(new Job(null, null));
-    }
-
-    private void awaitWorker() throws InterruptedException {
-        workerDone.await();
-    }
-
-    /** The worker: runs the queued commands one at a time. */
-    private void work() {
-        workerThread.set(Thread.currentThread());
-        try {
-            while (true) {
-                Job job = jobs.take();
-                if (job.command() == null) {
-                    return;
-                }
-                runner.run(job.command(), job.body(), remoteAddress, new Sink(job.command().commandId()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            workerDone.countDown();
-        }
-    }
-
-    /** Feeds one command's answer into the reactor and writes what it says. Worker thread. */
+    /** Feeds one command's answer into the reactor and writes what it says. The command's handler thread. */
     private final class Sink implements ResponseSink {
         private final long commandId;
 

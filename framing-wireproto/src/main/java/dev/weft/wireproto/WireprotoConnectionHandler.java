@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +14,14 @@ import org.slf4j.LoggerFactory;
  * Serves wireproto on one TCP connection (full duplex: answers stream as they are made).
  *
  * <p>Threading: every field not marked otherwise is owned by the connection's event loop: the
- * reactor, the body receiving data, the pause reasons. One worker task on the handler
- * executor runs the commands in order; it reaches the loop only through
- * {@code eventLoop().execute}, and waits on the {@link OutputGate} for back-pressure.
+ * reactor, the body receiving data, the pause reasons. Commands run on the handler executor
+ * through {@link CommandWorkers}: in revision {@code 0002} each on its own virtual thread, side
+ * by side; in {@code 0001} one at a time, in order. Handler threads reach the loop only through
+ * {@code eventLoop().execute}, and wait on the {@link OutputGate} for back-pressure.
  *
  * <p>Reads pause while a command's data window is full or while
- * {@link WireprotoLimits#maxPendingCommands()} commands wait for answers.
+ * {@link WireprotoLimits#maxPendingCommands()} commands are in flight (the per-connection
+ * bound on commands running at once).
  */
 final class WireprotoConnectionHandler implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(WireprotoConnectionHandler.class);
@@ -35,26 +35,26 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
     private final CommandRunner runner;
     private final ServerReactor reactor;
     private final OutputGate gate = new OutputGate(HANDOFF_LIMIT);
-    /** Shared with the worker: a take-blocking queue; a job with no command stops it. */
-    private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
-    private final AtomicReference<Thread> workerThread = new AtomicReference<>();
-    private final ProtocolContext context;
+    /** Thread-safe on its own. */
+    private final CommandWorkers workers;
+    private final FramingRevision revision;
     // Loop thread only: the command whose data is arriving, and why reads are paused.
     private CommandBody receivingBody;
-    private boolean workerStarted;
     private boolean bodyFull;
     private boolean backlogFull;
     private boolean shuttingDown;
 
-    private record Job(ServerAction.RunCommand command, CommandBody body) {
-    }
-
-    WireprotoConnectionHandler(Connection connection, ProtocolContext context, WireprotoLimits limits) {
+    WireprotoConnectionHandler(Connection connection, ProtocolContext context, WireprotoLimits limits,
+                               FramingRevision revision) {
         this.connection = connection;
-        this.context = context;
         this.limits = limits;
+        this.revision = revision;
         this.runner = new CommandRunner(context, limits);
-        this.reactor = new ServerReactor(limits, ServerReactor.OutputMode.STREAMING);
+        this.reactor = new ServerReactor(limits, ServerReactor.OutputMode.STREAMING, revision);
+        this.workers = new CommandWorkers(context.handlerExecutor(),
+                revision.hasRequestIds() ? CommandWorkers.Mode.CONCURRENT : CommandWorkers.Mode.SERIAL,
+                job -> runner.run(job.command(), job.body(), connection.remoteAddress(), new Sink(job.command().commandId())),
+                () -> { });
     }
 
     @Override
@@ -128,7 +128,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
                     for (Frame frame : send.frames()) {
                         // Header and payload go as two buffers of one gathering write; frames
                         // are immutable, so the transport may keep the payload until sent.
-                        connection.write(FrameCodec.encodeHeader(frame));
+                        connection.write(FrameCodec.encodeHeader(revision, frame));
                         if (frame.payload().length > 0) {
                             connection.write(ByteBuffer.wrap(frame.payload()));
                         }
@@ -140,8 +140,7 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
                             ? new CommandBody(limits.commandDataWindow(), () -> connection.eventLoop().execute(this::bodyDrained))
                             : null;
                     receivingBody = body;
-                    startWorker();
-                    jobs.add(new Job(run, body));
+                    workers.submit(new CommandWorkers.Job(run, body));
                 }
                 case ServerAction.CommandData data -> {
                     if (receivingBody != null) {
@@ -196,46 +195,12 @@ final class WireprotoConnectionHandler implements ConnectionHandler {
         }
     }
 
-    private void startWorker() {
-        if (!workerStarted) {
-            workerStarted = true;
-            context.handlerExecutor().execute(this::work);
-        }
-    }
-
     private void stopWorker(IOException cause) {
         gate.close();
-        List<Job> dropped = new java.util.ArrayList<>();
-        jobs.drainTo(dropped);
-        for (Job job : dropped) {
-            if (job.body() != null) {
-                job.body().fail(cause);
-            }
-        }
-        Thread worker = workerThread.get();
-        if (worker != null) {
-            worker.interrupt();
-        }
-        jobs.add(new Job(null, null));
+        workers.stop(cause);
     }
 
-    /** Runs commands one at a time, in order. Worker thread. */
-    private void work() {
-        workerThread.set(Thread.currentThread());
-        try {
-            while (true) {
-                Job job = jobs.take();
-                if (job.command() == null) {
-                    return;
-                }
-                runner.run(job.command(), job.body(), connection.remoteAddress(), new Sink(job.command().commandId()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Hands one command's answer to the loop. Worker thread. */
+    /** Hands one command's answer to the loop. The command's handler thread. */
     private final class Sink implements ResponseSink {
         private final long commandId;
 

@@ -10,8 +10,9 @@ package dev.weft.wireproto;
  * @param maxArguments arguments per command (stops an argument flood)
  * @param maxArgumentBytes bytes of argument names and values per command, held in memory
  *     until the command runs
- * @param maxPendingCommands commands received but not yet answered; past this the carrier
- *     stops reading (back-pressure, not an error)
+ * @param maxPendingCommands commands received but not yet answered per connection (in revision
+ *     {@code 0002} they all run at once, so this bounds the commands running side by side);
+ *     past this the carrier stops reading (back-pressure, not an error)
  * @param commandDataWindow bytes of command data buffered for a handler before the carrier
  *     stops reading from the peer
  * @param maxDeferredOutputBytes bytes of responses a half-duplex carrier holds until end of
@@ -72,6 +73,12 @@ public record WireprotoLimits(int maxReceiveFrameLength, int sendFrameLength, in
     /** @return these limits with other argument bounds */
     public WireprotoLimits withArgumentLimits(int count, int bytes) {
         return new WireprotoLimits(maxReceiveFrameLength, sendFrameLength, count, bytes, maxPendingCommands,
+                commandDataWindow, maxDeferredOutputBytes);
+    }
+
+    /** @return these limits with another bound on commands in flight per connection */
+    public WireprotoLimits withMaxPendingCommands(int count) {
+        return new WireprotoLimits(maxReceiveFrameLength, sendFrameLength, maxArguments, maxArgumentBytes, count,
                 commandDataWindow, maxDeferredOutputBytes);
     }
 

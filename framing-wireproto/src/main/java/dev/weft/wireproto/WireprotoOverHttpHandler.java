@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wireproto carried inside HTTP (mount at {@code POST /wireproto}): the request body is a
- * stream of frames of content type {@value #CONTENT_TYPE}, the response body the frames
- * answering them. Half duplex by default, as HTTP/1-style clients need: answers are held
- * until the request body ends.
+ * stream of frames, the response body the frames answering them. The content type names the
+ * revision: {@value #CONTENT_TYPE}, or {@value #CONTENT_TYPE_0002} (request ids: the commands
+ * of one request run side by side); the response has the same type. Half duplex by default,
+ * as HTTP/1-style clients need: answers are held until the request body ends.
  *
  * <p>Each request gets its own session on a task of the context's executor; the response is
  * returned at once and its body streams from a bounded pipe as the session writes.
@@ -25,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: stateless but for its settings; safe from any thread.
  */
 public final class WireprotoOverHttpHandler implements Handler {
-    /** The media type of wireproto frames over HTTP. */
+    /** The media type of revision {@code 0001} wireproto frames over HTTP. */
     public static final String CONTENT_TYPE = "application/mercurial-exp-framing-0001";
+    /** The media type of revision {@code 0002} wireproto frames (with request ids) over HTTP. */
+    public static final String CONTENT_TYPE_0002 = "application/mercurial-exp-framing-0002";
     private static final Logger LOG = LoggerFactory.getLogger(WireprotoOverHttpHandler.class);
     private static final long PIPE_CAPACITY = 256 * 1024;
 
@@ -56,19 +59,21 @@ public final class WireprotoOverHttpHandler implements Handler {
     public Response handle(Request request) {
         String type = request.headers().get("content-type");
         String bare = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!bare.equals(CONTENT_TYPE)) {
-            return Response.text(415, "wireproto over HTTP needs content-type " + CONTENT_TYPE + "\n");
+        FramingRevision revision = FramingRevision.fromMediaType(bare).orElse(null);
+        if (revision == null) {
+            return Response.text(415, "wireproto over HTTP needs content-type " + CONTENT_TYPE + " or "
+                    + CONTENT_TYPE_0002 + "\n");
         }
         InputStream in = request.takeBody().asInputStream();
         FramePipe pipe = new FramePipe(PIPE_CAPACITY);
         commands.handlerExecutor().execute(() -> {
             try (InputStream input = in; OutputStream out = pipe.output()) {
-                new StreamSession(commands, limits, mode, input, out, request.remoteAddress()).run();
+                new StreamSession(commands, limits, revision, mode, input, out, request.remoteAddress()).run();
             } catch (IOException e) {
                 LOG.debug("wireproto over HTTP from {} ended: {}", request.remoteAddress(), e.toString());
                 pipe.fail(e);
             }
         });
-        return Response.streamed(200, Headers.of("content-type", CONTENT_TYPE), pipe.body());
+        return Response.streamed(200, Headers.of("content-type", revision.mediaType()), pipe.body());
     }
 }

@@ -5,13 +5,14 @@ import dev.weft.spi.WeftBindings;
 import dev.weft.spi.WeftPlugin;
 
 /**
- * Contributes protocol {@code wireproto}. Its {@link WireprotoLimits} are bound to the defaults;
- * replace them with {@code Modules.override(...)} binding your own instance.
+ * Contributes protocol {@code wireproto}, with default {@link WireprotoLimits} and revision
+ * {@code 0001}; a {@code Weft.builder().override(...)} module binding either replaces it.
  */
 public final class WireprotoPlugin extends AbstractModule implements WeftPlugin {
     @Override
     protected void configure() {
         bind(WireprotoLimits.class).toInstance(WireprotoLimits.defaults());
+        bind(FramingRevision.class).toInstance(FramingRevision.EXP_0001);
         WeftBindings.protocols(binder()).addBinding(WireprotoProtocol.NAME).to(WireprotoProtocol.class);
     }
 

@@ -33,6 +33,25 @@ final class TestFrames {
         return out.toByteArray();
     }
 
+    /**
+     * @param frames {@code <request id> <type> <flags> <payload>}, as {@link #frame} after the id
+     * @return the revision {@code 0002} wire bytes of the frames, concatenated
+     */
+    static byte[] wire2(String... frames) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String text : frames) {
+            ByteBuffer encoded = FrameCodec.encode(FramingRevision.EXP_0002, frame2(text));
+            out.write(encoded.array(), encoded.arrayOffset(), encoded.remaining());
+        }
+        return out.toByteArray();
+    }
+
+    /** @return a frame from {@code <request id> <type> <flags> <payload>} */
+    static Frame frame2(String text) {
+        String[] parts = text.split(" ", 2);
+        return frame(parts[1]).withRequestId(Integer.parseInt(parts[0]));
+    }
+
     /** @return an argument payload: u16 LE name length, u16 LE value length, name, value */
     static byte[] argument(String name, String value) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
@@ -43,8 +62,13 @@ final class TestFrames {
 
     /** @return every frame in {@code bytes}, decoded with a 16 MiB limit */
     static List<Frame> decodeAll(byte[] bytes) throws WireprotoException {
+        return decodeAll(FramingRevision.EXP_0001, bytes);
+    }
+
+    /** @return every frame in {@code bytes} in {@code revision}, decoded with a 16 MiB limit */
+    static List<Frame> decodeAll(FramingRevision revision, byte[] bytes) throws WireprotoException {
         List<Frame> frames = new ArrayList<>();
-        FrameDecoder decoder = new FrameDecoder(FrameCodec.MAX_ENCODABLE_LENGTH);
+        FrameDecoder decoder = new FrameDecoder(revision, FrameCodec.MAX_ENCODABLE_LENGTH);
         decoder.decode(ByteBuffer.wrap(bytes), frames::add);
         decoder.finish();
         return frames;

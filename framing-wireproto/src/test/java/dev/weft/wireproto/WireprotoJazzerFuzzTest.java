@@ -49,6 +49,32 @@ class WireprotoJazzerFuzzTest {
         assertEquals(0, reactor.pendingCommands());
     }
 
+    /** Revision 0002: the same properties with answers in any order (newest or oldest first). */
+    @FuzzTest(maxDuration = "20s")
+    void serverReactorWithRequestIds(FuzzedDataProvider data) {
+        ServerReactor reactor = new ServerReactor(WireprotoLimits.defaults().withArgumentLimits(16, 4096),
+                data.consumeBoolean() ? OutputMode.STREAMING : OutputMode.DEFERRED, FramingRevision.EXP_0002);
+        Deque<Long> running = new ArrayDeque<>();
+        ServerReactorFuzzTest.Phase phase = ServerReactorFuzzTest.Phase.OPEN;
+        while (data.remainingBytes() > 0 && phase == ServerReactorFuzzTest.Phase.OPEN) {
+            byte[] chunk = data.consumeBytes(data.consumeInt(1, 300));
+            phase = ServerReactorFuzzTest.check(reactor.receive(ByteBuffer.wrap(chunk)), running, phase, 0);
+            while (phase != ServerReactorFuzzTest.Phase.CLOSED && !running.isEmpty() && data.consumeBoolean()) {
+                long id = data.consumeBoolean() ? running.removeLast() : running.removeFirst();
+                phase = ServerReactorFuzzTest.check(data.consumeBoolean() ? reactor.onResponseEnd(id)
+                        : reactor.onApplicationError(id, "no"), running, phase, 0);
+            }
+        }
+        if (phase == ServerReactorFuzzTest.Phase.OPEN) {
+            phase = ServerReactorFuzzTest.check(reactor.onInputEnd(), running, phase, 0);
+        }
+        while (phase != ServerReactorFuzzTest.Phase.CLOSED && !running.isEmpty()) {
+            phase = ServerReactorFuzzTest.check(reactor.onResponseEnd(running.removeLast()), running, phase, 0);
+        }
+        assertTrue(phase != ServerReactorFuzzTest.Phase.STOPPED);
+        assertEquals(0, reactor.pendingCommands());
+    }
+
     @FuzzTest(maxDuration = "10s")
     void clientReactor(FuzzedDataProvider data) {
         ClientReactor reactor = new ClientReactor(WireprotoLimits.defaults());

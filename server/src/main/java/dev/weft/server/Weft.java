@@ -4,6 +4,8 @@ import com.google.inject.Module;
 import dev.weft.api.BodyPolicy;
 import dev.weft.api.Handler;
 import dev.weft.spi.ConnectionInitializer;
+import dev.weft.spi.EventLoop;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.MinDataRate;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
@@ -19,6 +21,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 
@@ -85,6 +89,7 @@ public final class Weft {
         private final List<Module> overrides = new ArrayList<>();
         private ClassLoader classLoader = Weft.class.getClassLoader();
         private Plugins plugins;
+        private ExchangeObserver observer = ExchangeObserver.NONE;
 
         private Builder() {
         }
@@ -191,6 +196,12 @@ public final class Weft {
             return this;
         }
 
+        /** @return this, telling {@code value} about every exchange and tripped defence (access log, metrics) */
+        public Builder observer(ExchangeObserver value) {
+            observer = Objects.requireNonNull(value, "observer is null");
+            return this;
+        }
+
         /** @return this, with Guice modules whose bindings override the plugins' */
         public Builder override(Module... modules) {
             overrides.addAll(Arrays.asList(modules));
@@ -222,7 +233,7 @@ public final class Weft {
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             ThreadFactory handlerThreads = Thread.ofVirtual().name("weft-handler").factory(); // one builder, not one per request
             Executor perTask = task -> handlerThreads.newThread(task).start();
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate, observer);
         }
 
         /**
@@ -237,9 +248,15 @@ public final class Weft {
             Plugins bound = plugins();
             Transport chosenTransport = bound.transport(transport);
             List<Protocol> protocols = protocolsFor(bound);
-            ConnectionInitializer initializer = protocols.size() == 1
+            ConnectionInitializer chosen = protocols.size() == 1
                     ? connection -> protocols.getFirst().open(connection, context)
                     : connection -> new ProtocolDetector(connection, protocols, context, detectionTimeout);
+            // The loops are learnt from the connections they serve (the metrics probe their lag).
+            Set<EventLoop> loops = ConcurrentHashMap.newKeySet();
+            ConnectionInitializer initializer = connection -> {
+                loops.add(connection.eventLoop());
+                return chosen.initialize(connection);
+            };
             InetSocketAddress address = new InetSocketAddress(host, port);
             TransportConfig config = TransportConfig.of(address)
                     .withEventLoops(eventLoops)
@@ -257,7 +274,7 @@ public final class Weft {
             } catch (IllegalStateException e) {
                 throw new WeftStartupException(e.getMessage(), e);
             }
-            return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context);
+            return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context, loops);
         }
 
         private List<Protocol> protocolsFor(Plugins bound) {

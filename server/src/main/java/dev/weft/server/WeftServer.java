@@ -1,10 +1,12 @@
 package dev.weft.server;
 
+import dev.weft.spi.EventLoop;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.TransportServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,9 +21,12 @@ public final class WeftServer implements AutoCloseable {
     private final Duration shutdownGrace;
     private final ProtocolContext context;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final Set<EventLoop> loopsSeen;
+    private volatile boolean draining;
 
     WeftServer(TransportServer transportServer, String transportName, List<String> protocolNames,
-               Duration shutdownGrace, ProtocolContext context) {
+               Duration shutdownGrace, ProtocolContext context, Set<EventLoop> loopsSeen) {
+        this.loopsSeen = loopsSeen;
         this.transportServer = transportServer;
         this.transportName = transportName;
         this.protocolNames = protocolNames;
@@ -59,6 +64,16 @@ public final class WeftServer implements AutoCloseable {
         return transportServer.connectionCount();
     }
 
+    /** @return whether {@link #stop} was called: the server takes no new work (its health check says draining) */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** @return the event loops that have served a connection so far (a live view) */
+    public Set<EventLoop> eventLoopsSeen() {
+        return Set.copyOf(loopsSeen);
+    }
+
     /** @return what each connection's protocol is given (handler, policy, executor) */
     public ProtocolContext context() {
         return context;
@@ -70,6 +85,7 @@ public final class WeftServer implements AutoCloseable {
      * @return completes when everything is closed
      */
     public CompletableFuture<Void> stop(Duration grace) {
+        draining = true;
         transportServer.shutdown(grace).whenComplete((ignored, error) -> terminated.complete(null));
         return terminated;
     }

@@ -30,6 +30,10 @@ public sealed interface Http2Event {
     }
 
     /** A new stream was refused because {@code limit} streams were already open (REFUSED_STREAM sent). */
+    /** Request headers over SETTINGS_MAX_HEADER_LIST_SIZE were answered 431 without a handler. */
+    record HeadersTooLarge(int streamId) implements Http2Event {
+    }
+
     record StreamRefused(int streamId, int limit) implements Http2Event {
     }
 

@@ -177,6 +177,7 @@ final class InboundHeaders {
     private void rejectHeaderListTooLarge(int id, boolean requestEnded) {
         streams.open(id, requestEnded, -1);
         out.sendHeaders(id, List.of(new HeaderField(":status", "431"), new HeaderField("content-length", "0")), true);
+        events.add(new Http2Event.HeadersTooLarge(id));
         if (streams.get(id) != null) {
             // §8.1: a complete response before the request ended; ask the peer to stop sending.
             out.resetStream(id, ErrorCode.NO_ERROR);

@@ -9,13 +9,20 @@ import dev.weft.server.Weft;
 import dev.weft.server.WeftServer;
 import dev.weft.server.WeftStartupException;
 import dev.weft.server.demo.DemoRoutes;
+import dev.weft.server.observe.AccessLog;
+import dev.weft.server.observe.AdminServer;
+import dev.weft.server.observe.WeftMetrics;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.MinDataRate;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoLimits;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +38,7 @@ final class ServeCommand {
         Path root = config.text(ROOT).map(Path::of).orElseGet(ServeCommand::defaultRoot);
         Http2Settings h2 = http2Settings(config);
         WireprotoLimits wireproto = wireprotoLimits(config);
+        FramingRevision revision = wireprotoRevision(config.text(WIREPROTO_REVISION).orElseThrow());
         int high = config.intSize(WRITE_HIGH_WATERMARK);
         int low = config.intSize(WRITE_LOW_WATERMARK);
         if (low > high) {
@@ -42,6 +50,7 @@ final class ServeCommand {
                 .override(binder -> {
                     binder.bind(Http2Settings.class).toInstance(h2);
                     binder.bind(WireprotoLimits.class).toInstance(wireproto);
+                    binder.bind(FramingRevision.class).toInstance(revision);
                 })
                 .host(config.text(HOST).orElseThrow())
                 .port(config.whole(PORT))
@@ -54,6 +63,9 @@ final class ServeCommand {
                 .writeWatermarks(low, high)
                 .minDataRate(minDataRate(config))
                 .shutdownGrace(grace);
+        AccessLog accessLog = config.on(ACCESS_LOG) ? new AccessLog() : null;
+        WeftMetrics metrics = config.isSet(ADMIN_PORT) ? new WeftMetrics() : null;
+        builder.observer(ExchangeObserver.all(Arrays.asList(accessLog, metrics)));
         BodyPolicy quotas = bodyPolicy(config, builder.plugins().bodyPolicy("default"));
         if (!Files.isDirectory(root)) {
             throw new WeftStartupException("root folder " + root.toAbsolutePath() + " does not exist or is not a folder (--root)");
@@ -69,17 +81,46 @@ final class ServeCommand {
             temp.close();
             throw e;
         }
+        AdminServer admin = null;
+        if (metrics != null) {
+            metrics.bind(server);
+            String adminHost = config.text(ADMIN_HOST).orElseThrow();
+            int adminPort = config.whole(ADMIN_PORT, 0);
+            try {
+                admin = AdminServer.start(new InetSocketAddress(adminHost, adminPort), metrics, server::isDraining);
+            } catch (IOException | RuntimeException e) {
+                server.stop(Duration.ZERO).join();
+                temp.close();
+                metrics.close();
+                throw new WeftStartupException("cannot listen on " + adminHost + ":" + adminPort + " for the admin port: "
+                        + e.getMessage() + " (choose another --admin-port)", e);
+            }
+        }
+        AdminServer adminServer = admin;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weft-stop").unstarted(() -> {
-            LOG.info("stopping: finishing in-flight requests (up to {} s)", grace.toSeconds());
+            long begin = System.nanoTime();
+            int connections = server.connectionCount();
+            String exchanges = metrics == null ? "" : " and " + metrics.activeExchanges() + " exchange(s)";
+            LOG.info("stopping: GOAWAY to {} connection(s){} in flight, finishing them (up to {} s); health says draining",
+                    connections, exchanges, grace.toSeconds());
             server.stop(grace).join();
+            long millis = (System.nanoTime() - begin) / 1_000_000;
             temp.close();
-            LOG.info("stopped");
+            LOG.info("stopped: drained {} connection(s){} in {} ms{}", connections, exchanges, millis,
+                    millis >= grace.toMillis() ? " (the grace ran out: what was left was closed)" : "");
+            if (adminServer != null) {
+                adminServer.close();
+                metrics.close();
+            }
         }));
-        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}, {} event loops, root {})",
+        LOG.info("Weft listening on {}:{} (transport {}, protocols {}{}, {} event loops, root {}){}{}",
                 server.address().getHostString(), server.port(), server.transportName(),
                 String.join("+", server.protocolNames()),
                 server.protocolNames().size() > 1 ? " detected per connection" : "",
-                server.eventLoops(), root.toAbsolutePath().normalize());
+                server.eventLoops(), root.toAbsolutePath().normalize(),
+                admin == null ? "" : "; admin on " + admin.address().getHostString() + ":" + admin.address().getPort()
+                        + " (/metrics, /health)",
+                accessLog == null ? "" : "; access log on (logger " + AccessLog.LOGGER + ")");
         server.awaitTermination();
         return 0;
     }
@@ -109,6 +150,12 @@ final class ServeCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("wireproto limits: " + e.getMessage());
         }
+    }
+
+    /** @return the wireproto framing revision named ({@code 0001}, {@code 0002}; leading zeros optional) */
+    static FramingRevision wireprotoRevision(String number) {
+        return FramingRevision.fromNumber(number).orElseThrow(() -> new UsageException(
+                WIREPROTO_REVISION.flag() + " must be 0001 or 0002: " + number));
     }
 
     /** The minimum data rates (issue 17); 0 turns a direction off. */

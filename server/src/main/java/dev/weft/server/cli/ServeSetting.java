@@ -5,6 +5,7 @@ import dev.weft.body.Sizes;
 import dev.weft.http2.Http2Settings;
 import dev.weft.spi.MinDataRate;
 import dev.weft.spi.TransportConfig;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoLimits;
 import java.util.Locale;
 
@@ -82,20 +83,29 @@ enum ServeSetting {
             Sizes.format(WireprotoLimits.DEFAULT_COMMAND_DATA_WINDOW), Kind.SIZE, 1, Integer.MAX_VALUE),
     WIREPROTO_MAX_DEFERRED_OUTPUT(Group.WIREPROTO, "SIZE", "answers held for half-duplex carriers (stdio)",
             Sizes.format(WireprotoLimits.DEFAULT_MAX_DEFERRED_OUTPUT_BYTES), Kind.SIZE, 0, Long.MAX_VALUE),
+    // Wireproto framing revision (issue 15): 0002 has request ids, so a connection's commands run side by side
+    WIREPROTO_REVISION(Group.WIREPROTO, "R", "0001 | 0002: the framing TCP and stdio peers speak (0002: request ids, "
+            + "a connection's commands run side by side)", FramingRevision.EXP_0001.number(), Kind.TEXT, 0, 0),
 
     // Request bodies (BodyPolicy)
     MAX_RAM(Group.BODIES, "SIZE", "form values held in memory per request", Sizes.format(BodyPolicy.defaults().maxRam()), Kind.SIZE, 0, Long.MAX_VALUE),
     MAX_DISK(Group.BODIES, "SIZE", "form files saved to disk per request", Sizes.format(BodyPolicy.defaults().maxDisk()), Kind.SIZE, 0, Long.MAX_VALUE),
     MAX_HEADER(Group.BODIES, "SIZE", "headers of one form part, and an HTTP/1.1 request's head", Sizes.format(BodyPolicy.defaults().maxHeader()), Kind.SIZE, 0, Integer.MAX_VALUE),
     MAX_PARTS(Group.BODIES, "N", "parts in one form", Integer.toString(BodyPolicy.defaults().maxParts()), Kind.SIZE, 0, Integer.MAX_VALUE),
-    TMP_DIR(Group.BODIES, "DIR", "where form files are saved (default: a private folder under java.io.tmpdir)", null, Kind.TEXT, 0, 0);
+    TMP_DIR(Group.BODIES, "DIR", "where form files are saved (default: a private folder under java.io.tmpdir)", null, Kind.TEXT, 0, 0),
+
+    // Operations
+    ACCESS_LOG(Group.OPERATIONS, "", "one line per exchange on the logger weft.access (default off)", "false", Kind.SWITCH, 0, 0),
+    ADMIN_PORT(Group.OPERATIONS, "P", "serve /metrics (Prometheus) and /health here (default off; 0 picks a free one)", null, Kind.WHOLE, 0, 65535),
+    ADMIN_HOST(Group.OPERATIONS, "H", "address of the admin port", "127.0.0.1", Kind.TEXT, 0, 0);
 
     /** Where a setting is listed in the help. */
     enum Group {
         LISTENER("Listener and transport"),
         HTTP2("HTTP/2 limits"),
         WIREPROTO("Wireproto limits"),
-        BODIES("Request bodies (the default body policy)");
+        BODIES("Request bodies (the default body policy)"),
+        OPERATIONS("Operations");
 
         final String title;
 

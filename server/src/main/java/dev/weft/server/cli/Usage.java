@@ -10,7 +10,7 @@ final class Usage {
                                  POST /sink, /echo, /upload, /wireproto; wireproto command echo)
               plugins            list the transports, protocols and body policies found on the class path
               wireproto --stdio  serve the wireproto protocol on stdin/stdout (logs go to stderr)
-                                 [--root DIR] [--tmp-dir DIR]
+                                 [--root DIR] [--tmp-dir DIR] [--wireproto-revision 0001|0002]
 
             serve flags. Each is also the environment variable WEFT_<NAME> (WEFT_MAX_RAM=10m) and the
             key <name> of a properties file given by --config FILE or WEFT_CONFIG (max-ram=10m).

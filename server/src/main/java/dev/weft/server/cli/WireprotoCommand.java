@@ -4,6 +4,7 @@ import dev.weft.body.TempDirectory;
 import dev.weft.server.Weft;
 import dev.weft.server.demo.DemoRoutes;
 import dev.weft.spi.Protocol;
+import dev.weft.wireproto.FramingRevision;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -24,12 +25,15 @@ final class WireprotoCommand {
     private WireprotoCommand() {
     }
 
-    /** @return {@code --stdio}, {@code --root DIR}, {@code --tmp-dir DIR} */
+    /** @return {@code --stdio}, {@code --root DIR}, {@code --tmp-dir DIR}, {@code --wireproto-revision R} */
     static CommandSpec commandSpec() {
         CommandSpec spec = CommandSpec.create().name("wireproto");
         spec.addOption(OptionSpec.builder("--stdio").type(boolean.class).arity("0").build());
         spec.addOption(OptionSpec.builder("--root").paramLabel("DIR").type(String.class).arity("1").build());
         spec.addOption(OptionSpec.builder("--tmp-dir").paramLabel("DIR").type(String.class).arity("1").build());
+        // issue 15: the framing revision the peer speaks (0002: request ids, commands side by side)
+        spec.addOption(OptionSpec.builder(ServeSetting.WIREPROTO_REVISION.flag()).paramLabel("R").type(String.class)
+                .arity("1").build());
         return spec;
     }
 
@@ -37,6 +41,9 @@ final class WireprotoCommand {
         if (!flags.hasMatchedOption("--stdio")) {
             throw new UsageException("wireproto needs --stdio (for TCP use: weft serve --protocol wireproto)");
         }
+        // Checked before stdio is touched, so that a bad value is only a usage error.
+        Optional<FramingRevision> revision = Optional.ofNullable(
+                flags.<String>matchedOptionValue(ServeSetting.WIREPROTO_REVISION.flag(), null)).map(ServeCommand::wireprotoRevision);
         InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err);
@@ -44,6 +51,7 @@ final class WireprotoCommand {
                 Optional.ofNullable(flags.matchedOptionValue("--tmp-dir", null)))) {
             Weft.Builder builder = Weft.builder().handler(DemoRoutes.create(
                     Optional.ofNullable(flags.<String>matchedOptionValue("--root", null)).map(java.nio.file.Path::of).orElseGet(ServeCommand::defaultRoot), temp));
+            revision.ifPresent(chosen -> builder.override(binder -> binder.bind(FramingRevision.class).toInstance(chosen)));
             Protocol protocol = builder.plugins().protocol("wireproto");
             protocol.serveStreams(in, out, builder.protocolContext());
             out.flush();

@@ -27,7 +27,7 @@ class MainTest {
         String help = out.toString(StandardCharsets.UTF_8);
         for (String word : new String[] {"serve", "plugins", "wireproto --stdio", "--transport", "--protocol", "--root", "--loops",
                 "--max-ram", "--max-disk", "--max-header", "--max-parts", "--tmp-dir", "--min-request-rate", "--min-response-rate",
-                "--rate-grace", "JAVA_OPTS"}) {
+                "--rate-grace", "--wireproto-revision", "--wireproto-max-pending-commands", "JAVA_OPTS"}) {
             assertTrue(help.contains(word), "help should mention " + word);
         }
     }
@@ -69,6 +69,15 @@ class MainTest {
         err.reset();
         assertEquals(Main.USAGE, run("serve", "--root", "../demo", "--port", "0", "--max-ram", "lots"));
         assertTrue(err().startsWith("weft: ") && err().contains("lots") && err().endsWith("(see weft --help)\n"), err());
+    }
+
+    @Test
+    void badWireprotoFlagsAreUsageErrors() {
+        assertEquals(Main.USAGE, run("serve", "--wireproto-revision", "0003"));
+        assertEquals("weft: --wireproto-revision must be 0001 or 0002: 0003 (see weft --help)\n", err());
+        err.reset();
+        assertEquals(Main.USAGE, run("wireproto", "--stdio", "--wireproto-revision", "two"));
+        assertEquals("weft: --wireproto-revision must be 0001 or 0002: two (see weft --help)\n", err());
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.testing.ExternalTool;
 import dev.weft.wireproto.FrameCodec;
+import dev.weft.wireproto.FramingRevision;
 import dev.weft.wireproto.WireprotoClient;
 import dev.weft.wireproto.WireprotoCommand;
 import dev.weft.wireproto.WireprotoReply;
@@ -95,6 +96,37 @@ class WireprotoTcpIT {
             for (int i = 0; i < 10; i++) {
                 assertEquals("pipelined " + i, success(client.readReply()).text());
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} --protocol auto --wireproto-revision 0002")
+    @ValueSource(strings = {"nio", "epoll"})
+    void revision0002AnswersEachCommandByItsRequestId(String transport) throws Exception {
+        ServedWeft weft = SERVERS.get(transport + "/0002", () -> ServedWeft.serve(Map.of(), transport, "--protocol", "auto",
+                "--wireproto-revision", "0002", "--wireproto-max-pending-commands", "4",
+                "--tmp-dir", temp.resolve("tmp-" + transport + "-0002").toString()));
+        byte[] allBytes = new byte[256];
+        for (int i = 0; i < allBytes.length; i++) {
+            allBytes[i] = (byte) i;
+        }
+        try (WireprotoClient client = WireprotoClient.connect(new InetSocketAddress("127.0.0.1", weft.port()),
+                FramingRevision.EXP_0002)) {
+            // more commands in flight than the server runs at once (it stops reading, then goes on);
+            // small enough that unread answers fit the socket buffers while we are still sending
+            List<Integer> ids = new ArrayList<>();
+            List<byte[]> sent = new ArrayList<>();
+            Random random = new Random(15);
+            for (int i = 0; i < 12; i++) {
+                byte[] data = new byte[10_000 + i];
+                random.nextBytes(data);
+                sent.add(data);
+                ids.add(client.send(WireprotoCommand.of("echo").withData(data)));
+            }
+            int binary = client.send(WireprotoCommand.of("echo").withArgument("msg", allBytes));
+            for (int i = 11; i >= 0; i--) {
+                assertArrayEquals(sent.get(i), success(client.readReply(ids.get(i))).body());
+            }
+            assertArrayEquals(allBytes, success(client.readReply(binary)).body());
         }
     }
 
