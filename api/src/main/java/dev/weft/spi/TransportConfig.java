@@ -28,8 +28,13 @@ public record TransportConfig(InetSocketAddress address, int eventLoops, Duratio
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** 10,000 connections. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-    /** 64 KiB per read. */
-    public static final int DEFAULT_READ_BUFFER = 64 * 1024;
+    /**
+     * 256 KiB per read: one buffer per event loop (not per connection), large enough that an
+     * upload's 16 KiB DATA frames arrive 16 to a read, so the handler is woken once per 16
+     * frames, not per 4 (docs/PERFORMANCE.md, S3); {@code -Dweft.transport.readBufferSize}
+     * overrides it, for comparisons.
+     */
+    public static final int DEFAULT_READ_BUFFER = Integer.getInteger("weft.transport.readBufferSize", 256 * 1024);
 
     /** @throws IllegalArgumentException for values that cannot work */
     public TransportConfig {

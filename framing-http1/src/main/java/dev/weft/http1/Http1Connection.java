@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bounds: request bodies waiting for their handler stop the socket reads above
  * {@link #BODY_HIGH_WATERMARK}; pipelined bytes held unread stop them above
  * {@link #MAX_HELD}; a request head must be complete within {@link #HEAD_TIMEOUT} of its first
- * byte (slowloris), and the transport's idle timeout closes a connection nobody uses.
+ * byte (slowloris), a request body must keep the minimum data rate
+ * ({@link ProtocolContext#minDataRate()}), and the transport's idle timeout closes a connection
+ * nobody uses.
  *
  * <p>Threading: every method but {@link #submit}, {@link #isShuttingDown} and the body callbacks
  * runs on the connection's event loop, which owns every field; handler threads come in through
@@ -57,6 +59,9 @@ final class Http1Connection implements ConnectionHandler {
     static final Duration HEAD_TIMEOUT = Duration.ofSeconds(10);
     /** After our last byte, how long the peer gets to close its side before we close anyway. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(2);
+
+    /** The answer for pieces that do not wait: already complete, never completed again. */
+    private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
 
     private final Connection connection;
     private final ProtocolContext context;
@@ -82,6 +87,14 @@ final class Http1Connection implements ConnectionHandler {
     /** Loop: heads started, so that a head timer knows whether its head arrived. */
     private long headsStarted;
     private Cancellable headTimer;
+    /** Loop: checks the current request body's rate every {@code minDataRate.grace()}, or null. */
+    private Cancellable rateTimer;
+    /** Loop: body octets received since the last rate check. */
+    private long bodyBytesThisWindow;
+    /** Loop: whether the peer had a reason to stop sending in this window (reads paused, 100 Continue not yet sent). */
+    private boolean windowForgiven;
+    /** Loop: the current request waits for our 100 Continue before it sends its body. */
+    private boolean awaitingContinue;
     /** Loop: streamed responses waiting for the connection to turn writable. */
     private final List<CompletableFuture<Void>> writableWaiters = new ArrayList<>();
     /** Loop: file channels handed to the transport and not yet done. */
@@ -152,6 +165,7 @@ final class Http1Connection implements ConnectionHandler {
                     ByteBuffer bytes = data.bytes();
                     ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes).flip();
                     bodyBuffered += copy.remaining();
+                    bodyBytesThisWindow += copy.remaining();
                     current.body.offer(copy);
                 }
                 case RequestEvent.End end -> {
@@ -200,6 +214,7 @@ final class Http1Connection implements ConnectionHandler {
             pausedForBody = body;
             pausedForHeld = pipeline;
             boolean paused = body || pipeline;
+            windowForgiven |= paused;
             if (paused != wasPaused && !closed) {
                 connection.setReadPaused(paused);
             }
@@ -239,6 +254,14 @@ final class Http1Connection implements ConnectionHandler {
         Exchange exchange = new Exchange(head, body, request, this, context.handler(), keepAlive);
         self[0] = exchange;
         current = exchange;
+        awaitingContinue = head.expectContinue();
+        if (body != null && context.minDataRate().requestBytesPerSecond() > 0) {
+            bodyBytesThisWindow = 0;
+            windowForgiven = false;
+            long seen = headsStarted;
+            rateTimer = connection.eventLoop().schedule(() -> guarded(() -> checkBodyRate(seen)),
+                    context.minDataRate().grace());
+        }
         try {
             context.handlerExecutor().execute(exchange);
         } catch (RejectedExecutionException e) {
@@ -296,10 +319,45 @@ final class Http1Connection implements ConnectionHandler {
         closeAfterFlush();
     }
 
+    /**
+     * Loop: the minimum request body rate (Kestrel's {@code MinRequestBodyDataRate}): over each
+     * grace period in which the peer had nothing to wait for, the body must have moved
+     * {@code rate × grace} octets, or the request is answered 408 and the connection closed.
+     */
+    private void checkBodyRate(long exchangeNumber) {
+        rateTimer = null;
+        Exchange exchange = current;
+        if (exchange == null || headsStarted != exchangeNumber || exchange.requestComplete || closing || closed
+                || upgraded != null) {
+            return;
+        }
+        long minimum = context.minDataRate().requestBytesPerSecond() * context.minDataRate().grace().toMillis() / 1000;
+        boolean forgiven = windowForgiven || pausedForBody || pausedForHeld || awaitingContinue;
+        if (!forgiven && bodyBytesThisWindow < minimum) {
+            LOG.info("http/1.1 connection {} from {}: request body slower than {} B/s ({} bytes in {}), closing",
+                    connection.id(), connection.remoteAddress(), context.minDataRate().requestBytesPerSecond(),
+                    bodyBytesThisWindow, context.minDataRate().grace());
+            boolean answer = !exchange.responseStarted;
+            abortCurrent(new IOException("request body slower than the minimum data rate"));
+            if (answer) {
+                answerAndClose(408, "request body slower than " + context.minDataRate().requestBytesPerSecond() + " bytes/s");
+            } else {
+                connection.close();
+            }
+            return;
+        }
+        bodyBytesThisWindow = 0;
+        windowForgiven = pausedForBody || pausedForHeld;
+        rateTimer = connection.eventLoop().schedule(() -> guarded(() -> checkBodyRate(exchangeNumber)),
+                context.minDataRate().grace());
+    }
+
     private void sendContinue(Exchange exchange) {
         if (exchange != current || exchange.responseStarted || closing || closed || upgraded != null) {
             return;
         }
+        awaitingContinue = false;
+        windowForgiven = true; // the peer could not send before this
         connection.write(ResponseEncoder.continueHead());
         connection.flush();
     }
@@ -368,12 +426,14 @@ final class Http1Connection implements ConnectionHandler {
      * @return completes when the connection can take the next piece (already complete for pieces that do not wait)
      */
     CompletableFuture<Void> submit(Exchange exchange, Piece piece) {
-        CompletableFuture<Void> ready = piece.ready() != null ? piece.ready() : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> ready = piece.ready() != null ? piece.ready() : READY;
         try {
             connection.eventLoop().execute(() -> guarded(() -> write(exchange, piece)));
         } catch (RejectedExecutionException e) {
             closeQuietly(piece.file());
-            ready.completeExceptionally(new IOException("connection closed"));
+            if (piece.ready() != null) {
+                piece.ready().completeExceptionally(new IOException("connection closed"));
+            }
         }
         return ready;
     }
@@ -438,6 +498,10 @@ final class Http1Connection implements ConnectionHandler {
             return;
         }
         current = null;
+        if (rateTimer != null) {
+            rateTimer.cancel();
+            rateTimer = null;
+        }
         if (!exchange.keepAlive || shuttingDown || decoder.isFailed()) {
             closeAfterFlush();
             return;
@@ -590,6 +654,9 @@ final class Http1Connection implements ConnectionHandler {
         closed = true;
         if (headTimer != null) {
             headTimer.cancel();
+        }
+        if (rateTimer != null) {
+            rateTimer.cancel();
         }
         abortCurrent(new IOException("connection closed", cause));
         for (FileChannel file : openFiles) {

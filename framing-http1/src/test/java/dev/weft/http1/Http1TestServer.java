@@ -38,6 +38,17 @@ final class Http1TestServer implements AutoCloseable {
     final CountDownLatch hangStarted = new CountDownLatch(1);
 
     Http1TestServer(String transport, Path root, Duration idleTimeout) throws IOException {
+        this(transport, root, idleTimeout, true);
+    }
+
+    /** @param upgrades whether h2 is bound for {@code Upgrade: h2c} */
+    Http1TestServer(String transport, Path root, Duration idleTimeout, boolean upgrades) throws IOException {
+        this(transport, root, idleTimeout, upgrades, dev.weft.spi.MinDataRate.DEFAULTS);
+    }
+
+    /** @param rate the minimum data rates enforced */
+    Http1TestServer(String transport, Path root, Duration idleTimeout, boolean upgrades, dev.weft.spi.MinDataRate rate)
+            throws IOException {
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
                     Path file = root.resolve(request.pathParameters().get("path")).normalize();
@@ -77,8 +88,8 @@ final class Http1TestServer implements AutoCloseable {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol h2 = Http2Protocol.withDefaults();
-        Protocol http1 = new Http1Protocol(name -> name.equals("h2") ? h2 : null);
-        ProtocolContext context = ProtocolContext.of(router);
+        Protocol http1 = upgrades ? new Http1Protocol(name -> name.equals("h2") ? h2 : null) : Http1Protocol.withoutUpgrade();
+        ProtocolContext context = ProtocolContext.of(router).withMinDataRate(rate);
         server = transport(transport).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
                 .withIdleTimeout(idleTimeout), connection -> http1.open(connection, context));
     }

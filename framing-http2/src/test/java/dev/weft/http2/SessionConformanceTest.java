@@ -1,5 +1,6 @@
 package dev.weft.http2;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -57,6 +59,43 @@ class SessionConformanceTest {
             Frame.Data data = assertInstanceOf(Frame.Data.class, client.nextSignificant());
             assertEquals("Hello, world!", StandardCharsets.UTF_8.decode(data.data()).toString());
             assertTrue(data.endStream());
+        }
+    }
+
+    /**
+     * §4.2: frames go up to the peer's SETTINGS_MAX_FRAME_SIZE. A file answers in DATA frames of
+     * exactly that size (and none larger), whether the transport gathers them (40,000 octets)
+     * or sends them zero-copy (1 MiB), byte-exact.
+     */
+    @Test
+    void fileDataFramesTakeThePeersLargerMaxFrameSize() throws Exception {
+        byte[] content = new byte[3 << 20];
+        new java.util.Random(5).nextBytes(content);
+        Files.write(root.resolve("big.bin"), content);
+        for (int frameSize : new int[] {40_000, 1 << 20}) {
+            try (RawFrameClient client = new RawFrameClient(server.port()).handshake(
+                    new Frame.Setting(SettingId.MAX_FRAME_SIZE.code(), frameSize),
+                    new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), Integer.MAX_VALUE))) {
+                client.send(new Frame.WindowUpdate(0, Integer.MAX_VALUE - 65_535));
+                client.request(1, true, "GET", "/files/big.bin");
+                assertEquals("200", client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant())).get(":status"));
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                int largest = 0;
+                while (true) {
+                    Frame.Data data = assertInstanceOf(Frame.Data.class, client.nextSignificant());
+                    int length = data.data().remaining();
+                    assertTrue(length <= frameSize, "a DATA frame of " + length + " octets over the peer's " + frameSize);
+                    largest = Math.max(largest, length);
+                    byte[] bytes = new byte[length];
+                    data.data().get(bytes);
+                    body.write(bytes);
+                    if (data.endStream()) {
+                        break;
+                    }
+                }
+                assertEquals(frameSize, largest, "frames of the peer's size, not 16 KiB");
+                assertArrayEquals(content, body.toByteArray());
+            }
         }
     }
 

@@ -488,6 +488,103 @@ public abstract class TransportTestKit {
         assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum());
     }
 
+    /**
+     * HTTP/2's shape with two streams' files interleaved: regions of many sizes (small ones a
+     * transport may gather into one write, large ones it may send zero-copy), each behind a heap
+     * or direct header buffer, regions of one file sometimes contiguous and sometimes not. Every
+     * byte arrives in queue order, and every region ends with exactly one Done.
+     */
+    @Test
+    void sendsInterleavedRegionsOfTwoFilesAndBuffersInOrder() throws Exception {
+        byte[][] contents = {randomBytes(3 << 20, 7), randomBytes(2 << 20, 8)};
+        Path[] files = {temp.resolve("a.bin"), temp.resolve("b.bin")};
+        Files.write(files[0], contents[0]);
+        Files.write(files[1], contents[1]);
+        java.util.Random random = new java.util.Random(9);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        record Piece(byte[] header, boolean direct, int file, long position, int count) {
+        }
+        List<Piece> pieces = new ArrayList<>();
+        long[] next = {0, 0};
+        for (int i = 0; i < 400; i++) {
+            int file = random.nextInt(4) == 0 ? 1 : 0;
+            int count = switch (random.nextInt(8)) {
+                case 0 -> 1 + random.nextInt(100);
+                case 1 -> 100 * 1024 + random.nextInt(50_000);
+                default -> 16 * 1024;
+            };
+            if (random.nextInt(10) == 0) {
+                next[file] += random.nextInt(5000); // a gap: not contiguous with the region before
+            }
+            if (next[file] + count > contents[file].length) {
+                next[file] = 0;
+            }
+            byte[] header = ("h" + i + ";").getBytes(StandardCharsets.US_ASCII);
+            pieces.add(new Piece(header, random.nextBoolean(), file, next[file], count));
+            expected.write(header);
+            expected.write(contents[file], (int) next[file], count);
+            next[file] += count;
+        }
+        java.util.concurrent.atomic.AtomicInteger dones = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong progressBytes = new java.util.concurrent.atomic.AtomicLong();
+        TransportServer server = start(loopbackConfig(), connection -> new ConnectionHandler() {
+            final FileChannel[] channels = new FileChannel[2];
+
+            {
+                try {
+                    channels[0] = FileChannel.open(files[0], StandardOpenOption.READ);
+                    channels[1] = FileChannel.open(files[1], StandardOpenOption.READ);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+                connection.eventLoop().execute(() -> {
+                    for (Piece piece : pieces) {
+                        ByteBuffer header = piece.direct()
+                                ? ByteBuffer.allocateDirect(piece.header().length).put(piece.header()).flip()
+                                : ByteBuffer.wrap(piece.header());
+                        connection.write(header);
+                        connection.writeFile(channels[piece.file()], piece.position(), piece.count(), progress -> {
+                            progressBytes.addAndGet(progress.bytes());
+                            if (progress instanceof SendProgress.Done && dones.incrementAndGet() == pieces.size()) {
+                                connection.shutdownOutput();
+                            }
+                        });
+                    }
+                    connection.flush();
+                });
+            }
+
+            @Override
+            public void onRead(ByteBuffer data) {
+                data.position(data.limit());
+            }
+
+            @Override
+            public void onInputClosed() {
+                connection.close();
+            }
+
+            @Override
+            public void onClosed(Throwable cause) {
+                for (FileChannel channel : channels) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // test cleanup
+                    }
+                }
+            }
+        });
+        try (Socket socket = connect(server)) {
+            byte[] received = socket.getInputStream().readAllBytes();
+            byte[] want = expected.toByteArray();
+            assertEquals(want.length, received.length);
+            assertArrayEquals(want, received);
+        }
+        assertEquals(pieces.size(), dones.get(), "one Done per region");
+        assertEquals(pieces.stream().mapToLong(Piece::count).sum(), progressBytes.get(), "progress adds up to the regions");
+    }
+
     @Test
     void idleConnectionsAreReportedToTheirHandler() throws Exception {
         CountDownLatch idle = new CountDownLatch(1);

@@ -106,11 +106,10 @@ public final class RequestDecoder {
         if (length < 0) {
             return null;
         }
-        int start = in.position();
-        List<String> lines = scanner.lines(in, start, length);
-        in.position(start + length);
+        byte[] section = new byte[length];
+        in.get(section);
         scanner.reset();
-        RequestHead head = interpret(lines);
+        RequestHead head = interpret(section);
         switch (head.framing()) {
             case NONE -> state = State.END_PENDING;
             case LENGTH -> {
@@ -144,34 +143,96 @@ public final class RequestDecoder {
         }
     }
 
-    private static RequestHead interpret(List<String> lines) throws Refusal {
-        if (lines.isEmpty()) {
+    /**
+     * Interprets a complete head: {@code b} holds the request line and field lines, each ending
+     * with CRLF (the scanner checked that every LF follows a CR and every CR precedes an LF), and
+     * the final empty line. One pass, no line strings: this runs once per request on the loop.
+     */
+    private static RequestHead interpret(byte[] b) throws Refusal {
+        int end = b.length - 2; // the final empty line's CRLF
+        int lineEnd = indexOf(b, '\r', 0, end);
+        if (lineEnd <= 0) {
             throw new Refusal(400, "empty lines where the request line belongs");
         }
-        String line = lines.getFirst();
-        int firstSpace = line.indexOf(' ');
-        int lastSpace = line.lastIndexOf(' ');
-        if (firstSpace <= 0 || lastSpace == firstSpace || line.indexOf(' ', firstSpace + 1) != lastSpace) {
+        int firstSpace = indexOf(b, ' ', 0, lineEnd);
+        int secondSpace = firstSpace < 0 ? -1 : indexOf(b, ' ', firstSpace + 1, lineEnd);
+        if (firstSpace <= 0 || secondSpace < 0 || indexOf(b, ' ', secondSpace + 1, lineEnd) >= 0) {
             throw new Refusal(400, "request line is not 'method SP target SP version'");
         }
-        String method = line.substring(0, firstSpace);
-        String rawTarget = line.substring(firstSpace + 1, lastSpace);
-        String versionText = line.substring(lastSpace + 1);
-        if (!isToken(method)) {
-            throw new Refusal(400, "method is not a token");
+        for (int i = 0; i < firstSpace; i++) {
+            if (!isTokenChar(b[i] & 0xff)) {
+                throw new Refusal(400, "method is not a token");
+            }
         }
-        Http1Version version = version(versionText);
-        if (rawTarget.isEmpty()) {
+        String method = method(b, firstSpace);
+        Http1Version version = version(b, secondSpace + 1, lineEnd);
+        if (secondSpace == firstSpace + 1) {
             throw new Refusal(400, "empty request target");
         }
-        for (int i = 0; i < rawTarget.length(); i++) {
-            char c = rawTarget.charAt(i);
+        for (int i = firstSpace + 1; i < secondSpace; i++) {
+            int c = b[i] & 0xff;
             if (c <= 0x20 || c >= 0x7f) {
                 throw new Refusal(400, "request target holds a character outside visible ASCII");
             }
         }
+        String rawTarget = new String(b, firstSpace + 1, secondSpace - firstSpace - 1, StandardCharsets.ISO_8859_1);
+
+        // The fields, and on the way the few that frame and route the request.
         Headers.Builder fields = Headers.builder();
-        parseFields(lines, 1, fields);
+        int hostCount = 0;
+        String host = null;
+        List<String> lengths = null;
+        List<String> codings = null;
+        List<String> connectionOptions = null;
+        List<String> upgrades = null;
+        String expect = null;
+        int count = 0;
+        for (int pos = lineEnd + 2; pos < end; ) {
+            int lineStop = indexOf(b, '\r', pos, end + 1);
+            int first = b[pos];
+            if (first == ' ' || first == '\t') {
+                throw new Refusal(400, "obs-fold (a field line starting with white space)");
+            }
+            if (++count > MAX_FIELDS) {
+                throw new Refusal(431, "more than " + MAX_FIELDS + " header fields");
+            }
+            int colon = indexOf(b, ':', pos, lineStop);
+            if (colon <= pos) {
+                throw new Refusal(400, "field line without a name and a colon");
+            }
+            String name = lowerCaseToken(b, pos, colon);
+            int valueStart = colon + 1;
+            int valueEnd = lineStop;
+            while (valueStart < valueEnd && (b[valueStart] == ' ' || b[valueStart] == '\t')) {
+                valueStart++;
+            }
+            while (valueEnd > valueStart && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
+                valueEnd--;
+            }
+            for (int j = valueStart; j < valueEnd; j++) {
+                int c = b[j] & 0xff;
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    throw new Refusal(400, "field " + name + " holds a control character");
+                }
+            }
+            String value = new String(b, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
+            switch (name) {
+                case "host" -> {
+                    hostCount++;
+                    host = value;
+                }
+                case "content-length" -> lengths = add(lengths, value);
+                case "transfer-encoding" -> codings = add(codings, value);
+                case "connection" -> connectionOptions = add(connectionOptions, value);
+                case "upgrade" -> upgrades = add(upgrades, value);
+                case "expect" -> expect = expect == null ? value : expect + "," + value;
+                default -> {
+                    // an ordinary field
+                }
+            }
+            fields.add(name, value);
+            pos = lineStop + 2;
+        }
         Headers headers = fields.build();
 
         String target = rawTarget;
@@ -197,21 +258,18 @@ public final class RequestDecoder {
             target = rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest;
         }
 
-        List<String> hosts = headers.getAll("host");
-        if (hosts.size() > 1) {
+        if (hostCount > 1) {
             throw new Refusal(400, "more than one Host field");
         }
-        if (hosts.isEmpty() && version == Http1Version.HTTP_1_1) {
+        if (hostCount == 0 && version == Http1Version.HTTP_1_1) {
             throw new Refusal(400, "HTTP/1.1 request without a Host field");
         }
-        String authority = authorityFromTarget != null ? authorityFromTarget : hosts.isEmpty() ? "" : hosts.getFirst();
+        String authority = authorityFromTarget != null ? authorityFromTarget : host == null ? "" : host;
 
         BodyFraming framing;
         long contentLength = -1;
-        List<String> codings = headers.getAll("transfer-encoding");
-        List<String> lengths = headers.getAll("content-length");
-        if (!codings.isEmpty()) {
-            if (!lengths.isEmpty()) {
+        if (codings != null) {
+            if (lengths != null) {
                 throw new Refusal(400, "both Content-Length and Transfer-Encoding (request smuggling)");
             }
             if (version == Http1Version.HTTP_1_0) {
@@ -234,7 +292,7 @@ public final class RequestDecoder {
                 throw new Refusal(501, "transfer coding " + list.getFirst() + " is not implemented");
             }
             framing = BodyFraming.CHUNKED;
-        } else if (!lengths.isEmpty()) {
+        } else if (lengths != null) {
             if (lengths.size() > 1) {
                 throw new Refusal(400, "more than one Content-Length (request smuggling)");
             }
@@ -247,15 +305,17 @@ public final class RequestDecoder {
         boolean close = false;
         boolean keepAliveAsked = false;
         boolean upgradeAsked = false;
-        for (String value : headers.getAll("connection")) {
-            for (String element : value.split(",")) {
-                String option = element.strip().toLowerCase(Locale.ROOT);
-                switch (option) {
-                    case "close" -> close = true;
-                    case "keep-alive" -> keepAliveAsked = true;
-                    case "upgrade" -> upgradeAsked = true;
-                    default -> {
-                        // other connection options name hop-by-hop fields; nothing to do
+        if (connectionOptions != null) {
+            for (String value : connectionOptions) {
+                for (String element : value.split(",")) {
+                    String option = element.strip().toLowerCase(Locale.ROOT);
+                    switch (option) {
+                        case "close" -> close = true;
+                        case "keep-alive" -> keepAliveAsked = true;
+                        case "upgrade" -> upgradeAsked = true;
+                        default -> {
+                            // other connection options name hop-by-hop fields; nothing to do
+                        }
                     }
                 }
             }
@@ -263,18 +323,17 @@ public final class RequestDecoder {
         boolean keepAlive = !close && (version == Http1Version.HTTP_1_1 || keepAliveAsked);
 
         boolean expectContinue = false;
-        String expect = headers.get("expect");
         if (expect != null) {
-            if (!expect.equalsIgnoreCase("100-continue")) {
+            if (!expect.strip().equalsIgnoreCase("100-continue")) {
                 throw new Refusal(417, "only Expect: 100-continue is understood");
             }
             expectContinue = version == Http1Version.HTTP_1_1 && framing != BodyFraming.NONE;
         }
 
         List<String> upgrade = List.of();
-        if (upgradeAsked && version == Http1Version.HTTP_1_1) {
+        if (upgradeAsked && upgrades != null && version == Http1Version.HTTP_1_1) {
             List<String> protocols = new ArrayList<>();
-            for (String value : headers.getAll("upgrade")) {
+            for (String value : upgrades) {
                 for (String element : value.split(",")) {
                     String protocol = element.strip().toLowerCase(Locale.ROOT);
                     if (!protocol.isEmpty()) {
@@ -286,6 +345,69 @@ public final class RequestDecoder {
         }
         return new RequestHead(method, target, version, headers, authority, framing, contentLength, keepAlive,
                 expectContinue, upgrade);
+    }
+
+    private static List<String> add(List<String> list, String value) {
+        List<String> out = list == null ? new ArrayList<>(2) : list;
+        out.add(value);
+        return out;
+    }
+
+    private static int indexOf(byte[] b, char c, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** @return the method, the common ones without allocating */
+    private static String method(byte[] b, int length) {
+        if (length == 3 && b[0] == 'G' && b[1] == 'E' && b[2] == 'T') {
+            return "GET";
+        }
+        if (length == 4 && b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T') {
+            return "POST";
+        }
+        if (length == 4 && b[0] == 'H' && b[1] == 'E' && b[2] == 'A' && b[3] == 'D') {
+            return "HEAD";
+        }
+        return new String(b, 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /** @return the field name in lower case; refuses a name that is not a token */
+    private static String lowerCaseToken(byte[] b, int from, int to) throws Refusal {
+        boolean upper = false;
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if (!isTokenChar(c)) {
+                throw new Refusal(400, "field name is not a token (white space before the colon?)");
+            }
+            upper |= c >= 'A' && c <= 'Z';
+        }
+        if (!upper) {
+            return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+        }
+        byte[] lower = new byte[to - from];
+        for (int i = 0; i < lower.length; i++) {
+            byte c = b[from + i];
+            lower[i] = c >= 'A' && c <= 'Z' ? (byte) (c + ('a' - 'A')) : c;
+        }
+        return new String(lower, StandardCharsets.ISO_8859_1);
+    }
+
+    private static Http1Version version(byte[] b, int from, int to) throws Refusal {
+        if (to - from == 8 && b[from] == 'H' && b[from + 1] == 'T' && b[from + 2] == 'T' && b[from + 3] == 'P'
+                && b[from + 4] == '/' && b[from + 5] == '1' && b[from + 6] == '.') {
+            if (b[from + 7] == '1') {
+                return Http1Version.HTTP_1_1;
+            }
+            if (b[from + 7] == '0') {
+                return Http1Version.HTTP_1_0;
+            }
+        }
+        return version(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
     }
 
     private static Http1Version version(String text) throws Refusal {

@@ -1,7 +1,6 @@
 package dev.weft.transport.epoll;
 
 import dev.weft.api.ProgressListener;
-import dev.weft.api.SendProgress;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
 import dev.weft.spi.ConnectionInitializer;
@@ -9,11 +8,9 @@ import dev.weft.spi.EventLoop;
 import dev.weft.spi.TransportConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -23,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * One accepted socket, confined to its {@link EpollEventLoop}.
  *
  * <p><b>Ownership</b>: every field is read and written only by the loop thread, except
- * {@link #open}, which the loop writes and any thread may read. Output goes into {@link #queue}
- * ({@link Outbound.Bytes} and {@link Outbound.File} in order); {@link #sendQueued} drains it with
- * gathering {@code sendmsg} and {@code sendfile} passes until the socket would block, then waits
- * for EPOLLOUT.
+ * {@link #open}, which the loop writes and any thread may read. The output side (queue,
+ * back-pressure, send loop) is its {@link EpollOutput}; this class keeps the reading side, the
+ * epoll interest, the flush coalescing and the lifecycle, and answers the output's hooks.
  */
 final class EpollConnection implements Connection {
     private static final Logger LOG = LoggerFactory.getLogger(EpollConnection.class);
@@ -46,38 +42,6 @@ final class EpollConnection implements Connection {
      * (docs/PERFORMANCE.md).
      */
     static final long COALESCE_MAX_PENDING = Long.getLong("weft.transport.coalesceMaxPending", Long.MAX_VALUE);
-    /**
-     * Whether consecutive file regions of one channel share one duplicated fd (default on;
-     * {@code -Dweft.epoll.fileBatching=false} turns it off, for comparisons).
-     */
-    static final boolean FILE_BATCHING = !"false".equals(System.getProperty("weft.epoll.fileBatching"));
-    /** Bytes one send-loop pass over a file region asks the kernel for (seed 001's pass size). */
-    static final long FILE_PASS_BYTES = 1024 * 1024;
-    /** Passes per turn before other connections get the loop. */
-    private static final int FILE_PASSES_PER_TURN = 8;
-
-    /** What waits in the output queue. */
-    private sealed interface Outbound {
-        /** Heap or direct bytes; the buffer's position advances as they go out. */
-        record Bytes(ByteBuffer buffer) implements Outbound {
-        }
-
-        /** A file region and what is left of it. */
-        static final class File implements Outbound {
-            final FileRegionSource source;
-            final ProgressListener listener;
-            long remaining;
-
-            File(FileRegionSource source, long count, ProgressListener listener) {
-                this.source = source;
-                this.remaining = count;
-                this.listener = listener;
-            }
-        }
-    }
-
-    /** How one turn over a file region ended. */
-    private enum FileTurn { DONE, WOULD_BLOCK, YIELDED, FAILED }
 
     private final long id;
     private final int fd;
@@ -91,15 +55,9 @@ final class EpollConnection implements Connection {
     private volatile boolean open = true;
     private Throwable closeCause;
 
-    private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
-    private long pendingBytes;
-    private boolean writable = true;
-    /** The socket said EAGAIN: wait for EPOLLOUT before sending again. */
-    private boolean waitingForSocket;
-    /** A file turn yielded with the socket still writable: continue from {@link #resumeDeferred}. */
+    private final EpollOutput output;
+    /** A send turn yielded, or a coalesced flush waits: continue from {@link #resumeDeferred}. */
     private boolean sendDeferred;
-    /** {@link #sendQueued} is on the stack: nested flushes leave the sending to it. */
-    private boolean sending;
 
     private boolean readPausedByHandler;
     private boolean inputClosed;
@@ -110,9 +68,6 @@ final class EpollConnection implements Connection {
     private boolean readDeferred;
     /** epoll reported the peer's FIN (EPOLLRDHUP) or a hang-up: end of stream waits behind the bytes. */
     private boolean peerFinished;
-    /** The channel of the last file region queued, and its duplicated fd; see {@link #openSource}. */
-    private FileChannel sharedChannel;
-    private FileRegionSource.SharedFd sharedFd;
     /** The interest set epoll has now (level-triggered mode). */
     private int registeredInterest;
     private long lastProgressNanos = System.nanoTime();
@@ -125,6 +80,7 @@ final class EpollConnection implements Connection {
         this.remote = remote;
         this.config = config;
         this.edgeTriggered = loop.tuning.trigger() == EpollTuning.Trigger.EDGE;
+        this.output = new EpollOutput(this, fd, loop, config);
     }
 
     int fd() {
@@ -154,7 +110,7 @@ final class EpollConnection implements Connection {
         if (!open) {
             // Closed while being initialized: the handler must still hear it, exactly once.
             notifyClosed(created, closeCause);
-        } else if (!writable) {
+        } else if (!output.isWritable()) {
             // It wrote past the high watermark before it existed to be told.
             notifyWritability(false);
         }
@@ -189,9 +145,7 @@ final class EpollConnection implements Connection {
         if (!open || outputShutdownRequested || !buffer.hasRemaining()) {
             return;
         }
-        queue.add(new Outbound.Bytes(buffer));
-        pendingBytes += buffer.remaining();
-        checkHighWatermark();
+        output.addBytes(buffer);
     }
 
     @Override
@@ -205,70 +159,34 @@ final class EpollConnection implements Connection {
         if (!open || outputShutdownRequested) {
             return;
         }
-        FileRegionSource source;
         try {
-            source = openSource(file, position, count);
+            output.addFile(file, position, count, listener);
         } catch (IOException | RuntimeException e) {
             closeOnLoop(new IOException("cannot send file region (" + position + ", " + count + "): " + e.getMessage(), e), false);
-            return;
-        }
-        queue.add(new Outbound.File(source, count, listener));
-        pendingBytes += count;
-        checkHighWatermark();
-    }
-
-    /**
-     * Opens a region's source, reusing the fd duplicated for the previous region when it came
-     * from the same (still open) channel: HTTP/2 sends a file as one region per DATA frame.
-     */
-    private FileRegionSource openSource(FileChannel file, long position, long count) throws IOException {
-        if (FILE_BATCHING && file == sharedChannel && sharedFd != null && file.isOpen()) {
-            return FileRegionSource.sharing(sharedFd, position);
-        }
-        FileRegionSource source = FileRegionSource.open(file, position, count);
-        releaseSharedFd();
-        if (FILE_BATCHING && source instanceof FileRegionSource.Sendfile sendfile) {
-            sharedChannel = file;
-            sharedFd = sendfile.shared().retain();
-        }
-        return source;
-    }
-
-    /** Drops the connection's hold on the last channel's fd (queued regions keep theirs). */
-    private void releaseSharedFd() {
-        if (sharedFd != null) {
-            sharedFd.release();
-            sharedFd = null;
-            sharedChannel = null;
         }
     }
 
     @Override
     public void flush() {
         checkLoop("flush");
-        if (!open || waitingForSocket) {
+        if (!open || output.waitingForSocket()) {
             return;
         }
-        if (loop.coalescingFlushes() && pendingBytes < COALESCE_MAX_PENDING) {
-            if (!sendDeferred) {
-                sendDeferred = true;
-                if (!readDeferred) {
-                    loop.defer(this);
-                }
-            }
+        if (loop.coalescingFlushes() && output.pendingBytes() < COALESCE_MAX_PENDING) {
+            deferSend();
             return;
         }
-        sendQueued();
+        output.send();
     }
 
     @Override
     public boolean isWritable() {
-        return writable;
+        return output.isWritable();
     }
 
     @Override
     public long pendingOutputBytes() {
-        return pendingBytes;
+        return output.pendingBytes();
     }
 
     @Override
@@ -293,10 +211,10 @@ final class EpollConnection implements Connection {
         }
         outputShutdownRequested = true;
         // FIN follows the queued output, so that output must go now (implies flush).
-        if (queue.isEmpty()) {
+        if (output.isEmpty()) {
             finishOutputShutdown();
-        } else if (!waitingForSocket) {
-            sendQueued();
+        } else {
+            output.send();
         }
     }
 
@@ -352,10 +270,7 @@ final class EpollConnection implements Connection {
         boolean error = (mask & LinuxNative.EPOLLERR) != 0;
         boolean hangUp = (mask & LinuxNative.EPOLLHUP) != 0;
         if ((mask & LinuxNative.EPOLLOUT) != 0 || error || hangUp) {
-            if (waitingForSocket) {
-                waitingForSocket = false;
-                sendQueued();
-            }
+            output.socketWritable();
         }
         if (!open) {
             return;
@@ -377,7 +292,7 @@ final class EpollConnection implements Connection {
     }
 
     private boolean readingEnabled() {
-        return open && !inputClosed && !readPausedByHandler && writable;
+        return open && !inputClosed && !readPausedByHandler && output.isWritable();
     }
 
     private void readAvailable() {
@@ -442,201 +357,46 @@ final class EpollConnection implements Connection {
         readDeferred = false;
         if (sendDeferred) {
             sendDeferred = false;
-            if (!waitingForSocket) {
-                sendQueued();
-            }
+            output.send();
         }
         if (open && readReady && readingEnabled()) {
             readAvailable();
         }
     }
 
-    /**
-     * Sends queued output until the queue is empty or the socket is full. Not re-entrant: a
-     * handler that flushes from a callback made inside this loop (writability, progress) only
-     * queues, and this loop sends it.
-     */
-    private void sendQueued() {
-        if (sending) {
-            return;
-        }
-        sending = true;
-        try {
-            sendQueuedNow();
-        } finally {
-            sending = false;
-        }
-    }
+    // ---- hooks of the output side ---------------------------------------------------------------
 
-    private void sendQueuedNow() {
-        while (open) {
-            Outbound head = queue.peekFirst();
-            if (head == null) {
-                outputDrained();
-                return;
-            }
-            if (head instanceof Outbound.File file) {
-                FileTurn turn = sendFileTurn(file);
-                switch (turn) {
-                    case DONE -> {
-                        continue;
-                    }
-                    case WOULD_BLOCK -> waitForSocket();
-                    case YIELDED -> {
-                        sendDeferred = true;
-                        loop.defer(this);
-                    }
-                    case FAILED -> {
-                    }
-                }
-                return;
-            }
-            long sent = sendGathered();
-            if (sent == -Errno.EAGAIN.number) {
-                waitForSocket();
-                return;
-            }
-            if (sent < 0) {
-                closeOnLoop(new NativeCallException("sendmsg", (int) -sent), false);
-                return;
-            }
-            consumeSent(sent);
-        }
-    }
-
-    /** One gathering sendmsg over the leading byte buffers of the queue. */
-    private long sendGathered() {
-        MemorySegment iovecs = loop.iovecs;
-        MemorySegment staging = loop.staging;
-        long stagingUsed = 0;
-        int count = 0;
-        int flags = 0;
-        for (Outbound item : queue) {
-            if (item instanceof Outbound.File file) {
-                // A file region follows these bytes (an HTTP/2 DATA frame header, typically):
-                // hold them back so they share packets with the sendfile payload, which is
-                // sent right after and, being the last call, pushes them out.
-                flags = file.remaining > 0 ? LinuxNative.MSG_MORE : 0;
-                break;
-            }
-            if (!(item instanceof Outbound.Bytes(ByteBuffer buffer)) || count == EpollEventLoop.MAX_IOVECS) {
-                break;
-            }
-            MemorySegment source = MemorySegment.ofBuffer(buffer);
-            MemorySegment native_;
-            if (source.isNative()) {
-                native_ = source;
-            } else {
-                long room = staging.byteSize() - stagingUsed;
-                if (room == 0) {
-                    break;
-                }
-                long take = Math.min(room, source.byteSize());
-                native_ = staging.asSlice(stagingUsed, take);
-                MemorySegment.copy(source, 0, native_, 0, take);
-                stagingUsed += take;
-            }
-            iovecs.set(ValueLayout.ADDRESS, count * LinuxNative.IOVEC_SIZE, native_);
-            iovecs.set(ValueLayout.JAVA_LONG, count * LinuxNative.IOVEC_SIZE + 8, native_.byteSize());
-            count++;
-            if (native_.byteSize() < source.byteSize()) {
-                break;
-            }
-        }
-        loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr, flags);
-    }
-
-    private void consumeSent(long sent) {
-        if (sent > 0) {
-            lastProgressNanos = System.nanoTime();
-        }
-        long left = sent;
-        while (left > 0) {
-            Outbound.Bytes head = (Outbound.Bytes) queue.peekFirst();
-            ByteBuffer buffer = head.buffer();
-            int take = (int) Math.min(left, buffer.remaining());
-            buffer.position(buffer.position() + take);
-            left -= take;
-            if (!buffer.hasRemaining()) {
-                queue.pollFirst();
-            }
-        }
-        pendingBytes -= sent;
-        checkLowWatermark();
+    /** The output moved bytes: the idle clock restarts. */
+    void outputProgressed() {
+        lastProgressNanos = System.nanoTime();
     }
 
     /**
-     * Runs send-loop passes over the head file region: each pass asks for up to
-     * {@link #FILE_PASS_BYTES} and reports {@code Sent}, {@code WouldBlock} or {@code Done}.
+     * Sends from {@link #resumeDeferred}, after the other connections' turns: a coalesced flush,
+     * or a send turn that yielded with the socket still writable.
      */
-    private FileTurn sendFileTurn(Outbound.File file) {
-        for (int pass = 0; pass < FILE_PASSES_PER_TURN; pass++) {
-            long want = Math.min(FILE_PASS_BYTES, file.remaining);
-            long moved = 0;
-            while (moved < want) {
-                long n = file.source.send(fd, want - moved, loop.offsetScratch);
-                if (n > 0) {
-                    moved += n;
-                    file.remaining -= n;
-                    pendingBytes -= n;
-                } else if (n == -Errno.EAGAIN.number) {
-                    if (moved > 0) {
-                        lastProgressNanos = System.nanoTime();
-                    }
-                    checkLowWatermark();
-                    if (!open) {
-                        return FileTurn.FAILED;
-                    }
-                    return report(file, new SendProgress.WouldBlock(moved)) ? FileTurn.WOULD_BLOCK : FileTurn.FAILED;
-                } else if (n == 0) {
-                    closeOnLoop(new IOException("file region ended early: " + file.remaining
-                            + " bytes were still due, but the file is shorter than the region"), false);
-                    return FileTurn.FAILED;
-                } else {
-                    closeOnLoop(new NativeCallException(file.source.callName(), (int) -n), false);
-                    return FileTurn.FAILED;
-                }
-            }
-            if (moved > 0) {
-                lastProgressNanos = System.nanoTime();
-            }
-            if (file.remaining == 0) {
-                queue.pollFirst();
-                file.source.close();
-                checkLowWatermark();
-                if (!open) {
-                    return FileTurn.FAILED;
-                }
-                return report(file, new SendProgress.Done(moved)) ? FileTurn.DONE : FileTurn.FAILED;
-            }
-            checkLowWatermark();
-            // The handler may have closed the connection (freeing this region) when it heard.
-            if (!open || !report(file, new SendProgress.Sent(moved))) {
-                return FileTurn.FAILED;
+    void deferSend() {
+        if (!sendDeferred) {
+            sendDeferred = true;
+            if (!readDeferred) {
+                loop.defer(this);
             }
         }
-        return FileTurn.YIELDED;
     }
 
-    /** @return whether the connection is still open after the listener heard {@code progress} */
-    private boolean report(Outbound.File file, SendProgress progress) {
-        try {
-            file.listener.onProgress(progress);
-        } catch (RuntimeException e) {
-            handlerFailed("the file region's progress listener", e);
-            return false;
-        }
-        return open;
+    /** The output crossed a watermark. */
+    void writabilityChanged(boolean nowWritable) {
+        notifyWritability(nowWritable);
+        readingMayHaveChanged();
     }
 
-    private void waitForSocket() {
-        waitingForSocket = true;
+    /** The output started or stopped waiting for EPOLLOUT. */
+    void interestMayHaveChanged() {
         updateInterest();
     }
 
-    private void outputDrained() {
-        releaseSharedFd();
+    /** Everything queued has gone out. */
+    void outputDrained() {
         if (outputShutdownRequested && !outputShut) {
             finishOutputShutdown();
         }
@@ -653,22 +413,6 @@ final class EpollConnection implements Connection {
         if (inputClosed) {
             // Both directions are finished: nothing is left to do with this socket.
             closeOnLoop(null, false);
-        }
-    }
-
-    private void checkHighWatermark() {
-        if (writable && pendingBytes > config.writeHighWatermark()) {
-            writable = false;
-            notifyWritability(false);
-            readingMayHaveChanged();
-        }
-    }
-
-    private void checkLowWatermark() {
-        if (!writable && pendingBytes <= config.writeLowWatermark()) {
-            writable = true;
-            notifyWritability(true);
-            readingMayHaveChanged();
         }
     }
 
@@ -700,7 +444,7 @@ final class EpollConnection implements Connection {
         if (edgeTriggered || !open) {
             return;
         }
-        int wanted = (readingEnabled() ? LinuxNative.EPOLLIN : 0) | (waitingForSocket ? LinuxNative.EPOLLOUT : 0);
+        int wanted = (readingEnabled() ? LinuxNative.EPOLLIN : 0) | (output.waitingForSocket() ? LinuxNative.EPOLLOUT : 0);
         if (wanted != registeredInterest) {
             try {
                 loop.modifyInterest(this, wanted);
@@ -738,7 +482,7 @@ final class EpollConnection implements Connection {
         }
     }
 
-    private void handlerFailed(String callback, RuntimeException e) {
+    void handlerFailed(String callback, RuntimeException e) {
         LOG.warn("{}: {} threw; closing the connection", this, callback, e);
         closeOnLoop(e, false);
     }
@@ -752,8 +496,8 @@ final class EpollConnection implements Connection {
         if (!open) {
             return;
         }
-        if (!reset && cause == null && !waitingForSocket && !queue.isEmpty()) {
-            sendLastWords();
+        if (!reset && cause == null) {
+            output.sendLastWords();
         }
         if (!open) {
             return;
@@ -767,29 +511,11 @@ final class EpollConnection implements Connection {
                 LOG.debug("{}: SO_LINGER failed, closing without reset: {}", this, e.getMessage());
             }
         }
-        for (Outbound item : queue) {
-            if (item instanceof Outbound.File file) {
-                file.source.close();
-            }
-        }
-        queue.clear();
-        releaseSharedFd();
-        pendingBytes = 0;
+        output.discard();
         LinuxNative.close(fd);
         loop.forget(this);
         if (handler != null) {
             notifyClosed(handler, cause);
-        }
-    }
-
-    /** One non-blocking attempt at the queued bytes, without waiting for the socket. */
-    private void sendLastWords() {
-        Outbound head = queue.peekFirst();
-        if (head instanceof Outbound.Bytes) {
-            long sent = sendGathered();
-            if (sent > 0) {
-                consumeSent(sent);
-            }
         }
     }
 

@@ -51,6 +51,8 @@ final class EpollEventLoop implements EventLoop {
     private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
     static final int MAX_IOVECS = 64;
     static final int STAGING_BYTES = 256 * 1024;
+    /** File bytes one gathering write carries at most (EpollOutput): 32 DATA frames of 16 KiB. */
+    static final int FILE_STAGING_BYTES = 512 * 1024;
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
     /** Loop lifecycle; written by the loop thread except RUNNING -> the first stop request. */
@@ -71,6 +73,7 @@ final class EpollEventLoop implements EventLoop {
     final MemorySegment readBuffer;
     final ByteBuffer readView;
     final MemorySegment staging;
+    final MemorySegment fileStaging;
     final MemorySegment iovecs;
     final MemorySegment msghdr;
     final MemorySegment offsetScratch;
@@ -119,6 +122,7 @@ final class EpollEventLoop implements EventLoop {
         this.readBuffer = arena.allocate(readBufferSize, 64);
         this.readView = readBuffer.asByteBuffer();
         this.staging = arena.allocate(STAGING_BYTES, 64);
+        this.fileStaging = arena.allocate(FILE_STAGING_BYTES, 4096);
         this.iovecs = arena.allocate(MAX_IOVECS * LinuxNative.IOVEC_SIZE, 8);
         this.msghdr = arena.allocate(LinuxNative.MSGHDR_SIZE, 8);
         this.msghdr.set(ValueLayout.ADDRESS, LinuxNative.MSGHDR_IOV_OFFSET, iovecs);

@@ -45,6 +45,12 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
      */
     abstract long send(int socketFd, long maxBytes, MemorySegment offsetScratch);
 
+    /**
+     * The next {@code n} bytes of the region left by another route (copied into a gathering
+     * write, or gathered from the mapping) instead of {@link #send}.
+     */
+    abstract void advance(long n);
+
     /** @return the system call {@link #send} makes, for error messages */
     abstract String callName();
 
@@ -100,6 +106,16 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
             return file;
         }
 
+        /** @return the file offset of the next unsent byte */
+        long position() {
+            return position;
+        }
+
+        @Override
+        void advance(long n) {
+            position += n;
+        }
+
         @Override
         long send(int socketFd, long maxBytes, MemorySegment offsetScratch) {
             offsetScratch.set(ValueLayout.JAVA_LONG, 0, position);
@@ -147,6 +163,16 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
                 sentSoFar += sent;
             }
             return sent;
+        }
+
+        /** @return the mapped bytes not yet sent */
+        MemorySegment unsent() {
+            return mapping.asSlice(sentSoFar);
+        }
+
+        @Override
+        void advance(long n) {
+            sentSoFar += n;
         }
 
         @Override

@@ -101,6 +101,7 @@ final class LinuxNative {
     private static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SEND = bind("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDMSG = bind("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SENDFILE = bind("sendfile", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -393,6 +394,26 @@ final class LinuxNative {
         try {
             while (true) {
                 long result = kernelStyle((long) SENDMSG.invokeExact(capture, fd, msghdr, MSG_NOSIGNAL | extraFlags), capture);
+                if (result != -Errno.EINTR.number) {
+                    return result;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * pread(2): reads up to {@code count} bytes of {@code fd} at {@code offset} into
+     * {@code buffer}, leaving the file's position alone.
+     *
+     * @return bytes read (fewer than asked, or 0, only at end of file), or {@code -errno}
+     */
+    static long pread(int fd, MemorySegment buffer, long count, long offset) {
+        MemorySegment capture = capture();
+        try {
+            while (true) {
+                long result = kernelStyle((long) PREAD.invokeExact(capture, fd, buffer, count, offset), capture);
                 if (result != -Errno.EINTR.number) {
                     return result;
                 }

@@ -170,7 +170,7 @@ class FileRegionTest {
             assertInstanceOf(SendProgress.Done.class, passes.getLast());
             assertEquals(1, passes.stream().filter(p -> p instanceof SendProgress.Done).count());
             assertEquals(count, passes.stream().mapToLong(SendProgress::bytes).sum(), "the passes add up to the region");
-            assertTrue(passes.stream().allMatch(p -> p.bytes() <= EpollConnection.FILE_PASS_BYTES), "no pass exceeds the pass size");
+            assertTrue(passes.stream().allMatch(p -> p.bytes() <= EpollOutput.FILE_PASS_BYTES), "no pass exceeds the pass size");
             assertTrue(passes.stream().anyMatch(p -> p instanceof SendProgress.Sent), "some passes filled completely");
         }
     }
@@ -398,6 +398,97 @@ class FileRegionTest {
             assertTrue(calls >= 1, "no sendfile on fd " + socketFd + " in:\n" + Files.readString(log));
             assertEquals(count, bytes, "every byte of the region went through sendfile");
         }
+    }
+
+    /**
+     * HTTP/2's shape, 16 KiB regions behind 9-byte headers, takes the gathered path: the file
+     * bytes are read with pread (a run of contiguous regions per call) and leave with their
+     * headers in gathering sendmsg calls that carry many frames each; no sendfile at all.
+     */
+    @Test
+    void smallRegionsLeaveInGatheredWritesWithoutSendfile() throws Exception {
+        String strace = ExternalTool.require("strace", "strace");
+        int frames = 256;
+        int payload = 16 * 1024;
+        Path file = writeFile("gathered.bin", (long) frames * payload);
+        start();
+        Path log = dir.resolve("strace-gathered.log");
+        try (Socket socket = new Socket(); FileChannel channel = FileChannel.open(file)) {
+            socket.connect(server.localAddress(), 10_000);
+            socket.setSoTimeout(60_000);
+            RecordingHandler handler = handlers.poll(20, TimeUnit.SECONDS);
+            int socketFd = ((EpollConnection) handler.connection).fd();
+            // Only the loop thread, so that no other thread's call splits its lines (strace -f's "resumed").
+            String loopTid = taskOf(((EpollEventLoop) handler.connection.eventLoop()).thread().getName());
+            Process tracer = new ProcessBuilder(strace, "-e", "trace=sendfile,sendmsg,pread64", "-o", log.toString(),
+                    "-p", loopTid)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("strace-gathered.out").toFile()).start();
+            try {
+                awaitTraced(((EpollEventLoop) handler.connection.eventLoop()).thread().getName());
+                CompletableFuture<Void> lastDone = new CompletableFuture<>();
+                handler.connection.eventLoop().execute(() -> {
+                    for (int i = 0; i < frames; i++) {
+                        boolean last = i == frames - 1;
+                        handler.connection.write(ByteBuffer.allocate(9).putInt(0, i).putInt(4, payload));
+                        handler.connection.writeFile(channel, (long) i * payload, payload, progress -> {
+                            if (last && progress instanceof SendProgress.Done) {
+                                lastDone.complete(null);
+                            }
+                        });
+                    }
+                    handler.connection.flush();
+                });
+                InputStream in = socket.getInputStream();
+                try (FileChannel reader = FileChannel.open(file)) {
+                    for (int i = 0; i < frames; i++) {
+                        ByteBuffer header = ByteBuffer.wrap(in.readNBytes(9));
+                        assertEquals(i, header.getInt(0), "frame header " + i + " in its place");
+                        ByteBuffer expected = ByteBuffer.allocate(payload);
+                        reader.read(expected, (long) i * payload);
+                        assertArrayEquals(expected.array(), in.readNBytes(payload), "payload of frame " + i);
+                    }
+                }
+                lastDone.get(20, TimeUnit.SECONDS);
+            } finally {
+                tracer.destroy();
+                assertTrue(tracer.waitFor(30, TimeUnit.SECONDS), "strace did not detach");
+            }
+            Pattern sendmsg = Pattern.compile("sendmsg\\(" + socketFd + ", .*\\) = (\\d+)$");
+            long sendCalls = 0;
+            long sentBytes = 0;
+            long preads = 0;
+            for (String line : Files.readAllLines(log)) {
+                assertTrue(!line.contains("sendfile(" + socketFd + ","), "no sendfile: " + line);
+                Matcher matcher = sendmsg.matcher(line);
+                if (matcher.find()) {
+                    sendCalls++;
+                    sentBytes += Long.parseLong(matcher.group(1));
+                }
+                if (line.contains("pread64(")) {
+                    preads++;
+                }
+            }
+            assertEquals((long) frames * (payload + 9), sentBytes, "every header and payload byte went through sendmsg");
+            assertTrue(sendCalls > 0 && sendCalls < frames / 4, sendCalls + " sendmsg calls for " + frames + " frames");
+            assertTrue(preads > 0 && preads < frames / 4, preads + " pread calls for " + frames + " regions");
+        }
+    }
+
+    /** @return the id of this JVM's task (thread) named {@code threadName} in /proc/self/task/N/comm */
+    private static String taskOf(String threadName) throws IOException {
+        String comm = threadName.length() > 15 ? threadName.substring(0, 15) : threadName;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(comm)) {
+                        return task.getFileName().toString();
+                    }
+                } catch (IOException threadEnded) {
+                    // Threads come and go while we look.
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + threadName);
     }
 
     /** Waits until the loop thread (found by its name in /proc/self/task/N/comm) has a tracer. */

@@ -43,6 +43,24 @@ final class NioConnection implements Connection {
      * about half the requests per CPU-second (docs/PERFORMANCE.md).
      */
     static final long COALESCE_MAX_PENDING = Long.getLong("weft.transport.coalesceMaxPending", 64 * 1024);
+    /**
+     * File regions up to this size (HTTP/2 queues one per DATA frame, 16 KiB unless the peer
+     * allows larger frames) are read into the loop thread's staging buffer and leave with the
+     * buffers around them in one gathering write; larger ones go out with
+     * {@code FileChannel.transferTo}. On Linux every transferTo to a socket costs
+     * {@code fstat}, a failed {@code copy_file_range} and {@code sendfile}: a MiB of 16 KiB
+     * frames was 256 system calls, gathered it is 4 ({@code -Dweft.nio.fileGatherMax}; 0 sends
+     * every region with transferTo; docs/PERFORMANCE.md).
+     */
+    static final long GATHER_MAX = Long.getLong("weft.nio.fileGatherMax", 64 * 1024);
+    /** File bytes one gathering write carries at most: 32 DATA frames of 16 KiB. */
+    private static final int FILE_STAGING_BYTES = 512 * 1024;
+    /**
+     * One direct staging buffer per loop thread (a connection is confined to its loop's thread,
+     * and the buffer is refilled by every gathering write, so connections can share it).
+     */
+    private static final ThreadLocal<ByteBuffer> FILE_STAGING =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FILE_STAGING_BYTES));
 
     private final long id = IDS.incrementAndGet();
     private final SocketChannel channel;
@@ -52,6 +70,9 @@ final class NioConnection implements Connection {
     private final InetSocketAddress remoteAddress;
     private final ArrayDeque<Object> output = new ArrayDeque<>();
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    /** The queue entry behind each {@link #gather} slot, and the bytes it had before the write. */
+    private final Object[] gatherOwners = new Object[MAX_GATHER];
+    private final long[] gatherBefore = new long[MAX_GATHER];
     private SelectionKey key;
     private ConnectionHandler handler;
     private long pendingBytes;
@@ -272,11 +293,11 @@ final class NioConnection implements Connection {
         try {
             while (!output.isEmpty()) {
                 Object head = output.peek();
-                if (head instanceof FileChunk chunk) {
+                if (head instanceof FileChunk chunk && !chunk.gathered) {
                     if (!sendFileChunk(chunk)) {
                         break;
                     }
-                } else if (!sendBuffers()) {
+                } else if (!sendGathered()) {
                     break;
                 }
             }
@@ -332,6 +353,163 @@ final class NioConnection implements Connection {
             subtractPending(written);
         }
         return !last.hasRemaining();
+    }
+
+    /**
+     * One gathering write over the leading buffers and small file regions of the queue: the
+     * regions are read into the loop thread's staging buffer first, one positional read per run
+     * of regions contiguous in one file (an HTTP/2 file's DATA frames).
+     *
+     * @return true if everything gathered went out, false if the socket is full
+     */
+    private boolean sendGathered() throws IOException {
+        ByteBuffer staging = FILE_STAGING.get();
+        int stagingUsed = 0;
+        int count = 0;
+        // The pending read: bytes [runPosition, +runLength) of runFile into staging at runOffset,
+        // filling the gather slots from runFirst on.
+        FileChannel runFile = null;
+        long runPosition = 0;
+        int runOffset = 0;
+        int runLength = 0;
+        int runFirst = 0;
+        for (Object entry : output) {
+            if (count == MAX_GATHER) {
+                break;
+            }
+            ByteBuffer slot;
+            long wanted;
+            if (entry instanceof ByteBuffer buffer) {
+                slot = buffer;
+                wanted = buffer.remaining();
+            } else {
+                FileChunk chunk = (FileChunk) entry;
+                int room = staging.capacity() - stagingUsed;
+                if (!chunk.gathered || room == 0) {
+                    break;
+                }
+                wanted = chunk.remaining;
+                int take = (int) Math.min(room, wanted);
+                if (runLength > 0 && (chunk.file != runFile || chunk.position != runPosition + runLength)) {
+                    int valid = readRun(runFile, runPosition, runOffset, runLength);
+                    boolean shortRead = valid < runLength;
+                    runLength = 0;
+                    if (shortRead) {
+                        count = truncate(runFirst, count, valid);
+                        break;
+                    }
+                }
+                if (runLength == 0) {
+                    runFile = chunk.file;
+                    runPosition = chunk.position;
+                    runOffset = stagingUsed;
+                    runFirst = count;
+                }
+                runLength += take;
+                slot = staging.slice(stagingUsed, take);
+                stagingUsed += take;
+            }
+            gather[count] = slot;
+            gatherOwners[count] = entry;
+            gatherBefore[count] = slot.remaining();
+            count++;
+            if (slot.remaining() < wanted) {
+                break;
+            }
+        }
+        if (runLength > 0) {
+            int valid = readRun(runFile, runPosition, runOffset, runLength);
+            if (valid < runLength) {
+                count = truncate(runFirst, count, valid);
+            }
+        }
+        if (count == 0) {
+            FileChunk chunk = (FileChunk) output.peek();
+            throw new IOException("file region ends past the end of the file (" + chunk.file.size() + " bytes)");
+        }
+        long written = count == 1 ? channel.write(gather[0]) : channel.write(gather, 0, count);
+        if (written > 0) {
+            lastActivityNanos = System.nanoTime();
+        }
+        boolean all = true;
+        for (int i = 0; i < count; i++) {
+            ByteBuffer slot = gather[i];
+            Object owner = gatherOwners[i];
+            long sent = gatherBefore[i] - slot.remaining();
+            gather[i] = null;
+            gatherOwners[i] = null;
+            if (!open || !all) {
+                continue;
+            }
+            all = !slot.hasRemaining();
+            if (owner instanceof FileChunk chunk) {
+                chunk.position += sent;
+                chunk.remaining -= sent;
+                if (chunk.remaining == 0) {
+                    output.poll();
+                    subtractPending(sent);
+                    chunk.progress.onProgress(new SendProgress.Done(sent));
+                } else {
+                    subtractPending(sent);
+                    if (sent > 0) {
+                        chunk.progress.onProgress(new SendProgress.Sent(sent));
+                    }
+                    all = false;
+                }
+            } else {
+                if (!slot.hasRemaining()) {
+                    output.poll();
+                }
+                subtractPending(sent);
+            }
+        }
+        return all && open;
+    }
+
+    /**
+     * Reads a run of file bytes into the staging buffer.
+     *
+     * @return the bytes read: fewer than {@code length} only at the end of the file
+     */
+    private static int readRun(FileChannel file, long position, int offset, int length) throws IOException {
+        ByteBuffer target = FILE_STAGING.get().slice(offset, length);
+        while (target.hasRemaining()) {
+            if (file.read(target, position + target.position()) <= 0) {
+                break;
+            }
+        }
+        return target.position();
+    }
+
+    /**
+     * Cuts the gathered slots at the end of the valid bytes of a run that starts at slot
+     * {@code first}: a file shorter than its region sends what it has, and the next write finds
+     * nothing at the head and fails with a clear cause.
+     *
+     * @return the slots to write
+     */
+    private int truncate(int first, int count, int valid) {
+        int left = valid;
+        for (int i = first; i < count; i++) {
+            if (left == 0) {
+                clearSlots(i, count);
+                return i;
+            }
+            int length = gather[i].remaining();
+            if (length > left) {
+                gather[i].limit(gather[i].position() + left);
+                gatherBefore[i] = left;
+                clearSlots(i + 1, count);
+                return i + 1;
+            }
+            left -= length;
+        }
+        return count;
+    }
+
+    private void clearSlots(int from, int to) {
+        java.util.Arrays.fill(gather, from, to, null);
+        java.util.Arrays.fill(gatherOwners, from, to, null);
     }
 
     /**
@@ -459,6 +637,8 @@ final class NioConnection implements Connection {
     private static final class FileChunk {
         final FileChannel file;
         final ProgressListener progress;
+        /** Read into gathering writes (small) rather than sent with transferTo. */
+        final boolean gathered;
         long position;
         long remaining;
 
@@ -467,6 +647,7 @@ final class NioConnection implements Connection {
             this.position = position;
             this.remaining = count;
             this.progress = progress;
+            this.gathered = count <= GATHER_MAX;
         }
     }
 }
