@@ -7,6 +7,7 @@ import re
 p = argparse.ArgumentParser()
 for name in ("round", "server", "scenario", "payload", "out", "tsv", "cpu-ticks", "clk-tck", "t0", "t1", "hwm-kib"):
     p.add_argument("--" + name, required=True)
+p.add_argument("--rss-kib", default="0", help="largest RSS sampled under load, KiB")
 a = p.parse_args()
 
 record = {"round": int(a.round), "server": a.server, "scenario": a.scenario}
@@ -14,6 +15,7 @@ text = open(a.out).read()
 wall = float(a.t1) - float(a.t0)
 record["cpu_pct"] = round(100.0 * int(a.cpu_ticks) / int(a.clk_tck) / wall, 1)
 record["hwm_kib"] = int(a.hwm_kib)
+record["rss_kib"] = int(a.rss_kib) or None
 payload = int(a.payload)
 
 if a.scenario == "S5":

@@ -224,22 +224,35 @@ final class Http2Session implements ConnectionHandler {
     void exchangeFinished(StreamExchange exchange) {
         try {
             connection.eventLoop().execute(() -> guarded(() -> {
-                if (exchanges.get(exchange.streamId) == exchange) {
-                    exchanges.remove(exchange.streamId);
-                }
-                if (core.canSend(exchange.streamId)) {
-                    // The handler ended without finishing its response (it was interrupted).
-                    core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
-                }
-                // A request still uploading after its response is complete is drained, not reset
-                // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
-                // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
+                endExchange(exchange);
                 flush();
-                closeIfDone();
             }));
         } catch (RejectedExecutionException e) {
             // the loop is gone, and with it the connection
         }
+    }
+
+    /**
+     * Loop: the last piece of a response that its handler did not wait for is done (sent, or
+     * dropped because the stream is gone): the exchange ends here, as {@link #exchangeFinished}
+     * would end it, without the handler thread hopping back. The flush is the sender's.
+     */
+    void lastPieceDone(StreamExchange exchange) {
+        endExchange(exchange);
+    }
+
+    private void endExchange(StreamExchange exchange) {
+        if (exchanges.get(exchange.streamId) == exchange) {
+            exchanges.remove(exchange.streamId);
+        }
+        if (core.canSend(exchange.streamId)) {
+            // The handler ended without finishing its response (it was interrupted).
+            core.resetStream(exchange.streamId, ErrorCode.INTERNAL_ERROR);
+        }
+        // A request still uploading after its response is complete is drained, not reset
+        // (§8.1 makes RST_STREAM NO_ERROR optional): its stream keeps counting against
+        // MAX_CONCURRENT_STREAMS and its late frames keep getting §5.1's answers.
+        closeIfDone();
     }
 
     /** Loop: resets a live exchange's stream from our side (a minimum data rate) and interrupts its handler. */

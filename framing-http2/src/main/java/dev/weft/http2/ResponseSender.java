@@ -49,7 +49,11 @@ final class ResponseSender {
         this.exchanges = exchanges;
     }
 
-    /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */
+    /**
+     * Handler thread: queue a piece of the response; {@code done} completes when it went out, or
+     * is null for the response's last piece, which nobody waits for: the loop then ends the
+     * exchange itself once the piece is done.
+     */
     void submit(StreamExchange exchange, Outbound piece, CompletableFuture<Void> done) {
         try {
             connection.eventLoop().execute(() -> session.guarded(() -> accept(exchange, piece, done)));
@@ -57,7 +61,9 @@ final class ResponseSender {
             if (piece instanceof Outbound.File file) {
                 file.source().closeNow();
             }
-            done.completeExceptionally(new IOException("connection closed", e));
+            if (done != null) {
+                done.completeExceptionally(new IOException("connection closed", e));
+            }
         }
     }
 
@@ -66,7 +72,12 @@ final class ResponseSender {
             if (piece instanceof Outbound.File file) {
                 file.source().finishQueuing();
             }
-            done.completeExceptionally(new IOException("h2 stream " + exchange.streamId + " is gone"));
+            if (done != null) {
+                done.completeExceptionally(new IOException("h2 stream " + exchange.streamId + " is gone"));
+            } else {
+                session.lastPieceDone(exchange);
+                flushSoon();
+            }
             return;
         }
         if (piece instanceof Outbound.File file) {
@@ -196,6 +207,7 @@ final class ResponseSender {
             session.closeIfDone();
         }
         if (done == null) {
+            session.lastPieceDone(exchange);
             return;
         }
         if (sent) {

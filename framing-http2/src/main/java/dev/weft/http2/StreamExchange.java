@@ -57,6 +57,11 @@ final class StreamExchange implements Runnable {
     private boolean headersSent;
     /** Written on the loop, read by the handler thread when it finishes. */
     private volatile boolean endedOnLoop;
+    /**
+     * Handler thread: the response's last piece was handed to the loop without waiting for it
+     * (an in-memory answer), so the loop ends the exchange once that piece is done.
+     */
+    private boolean lastHandedOver;
 
     // For the observer (all skipped when nobody listens):
     private final ExchangeObserver observer;
@@ -136,7 +141,7 @@ final class StreamExchange implements Runnable {
         if (body != null) {
             body.close();
         }
-        if (!endedOnLoop) {
+        if (!endedOnLoop && !lastHandedOver) {
             session.exchangeFinished(this);
         }
         if (observer.isListening()) {
@@ -189,19 +194,16 @@ final class StreamExchange implements Runnable {
             if (content instanceof Content.Streamed streamed) {
                 streamed.source().close();
             }
-            sendHeaders(fields, true);
+            handOverLast(new Outbound.HeaderBlock(fields, true));
             return;
         }
         switch (content) {
             case Content.None none -> throw new AssertionError("handled above");
             case Content.Bytes bytes -> {
                 ByteBuffer data = bytes.buffer().duplicate();
-                if (data.hasRemaining()) {
-                    headersSent = true; // from here on a failure can only reset the stream
-                    submit(new Outbound.HeaderBlock(fields, false, new Outbound.Data(data, true)));
-                } else {
-                    sendHeaders(fields, true);
-                }
+                handOverLast(data.hasRemaining()
+                        ? new Outbound.HeaderBlock(fields, false, new Outbound.Data(data, true))
+                        : new Outbound.HeaderBlock(fields, true));
             }
             case Content.FileRegion region -> sendFile(fields, region);
             case Content.Streamed streamed -> sendStreamed(fields, streamed.source());
@@ -285,6 +287,22 @@ final class StreamExchange implements Runnable {
         } catch (IOException ignored) {
             // the stream is already gone
         }
+    }
+
+    /**
+     * Hands the response's last piece to the loop and returns at once: the content is in memory
+     * already, so waiting would only park this thread (a virtual-thread park and unpark per
+     * request, and its stack copied to the heap meanwhile) without bounding anything. The loop
+     * sends it as windows allow and then ends the exchange itself (see
+     * {@link Http2Session#lastPieceDone}); a stream reset meanwhile simply drops it.
+     */
+    private void handOverLast(Outbound piece) {
+        if (observer.isListening()) {
+            bytesOut += payload(piece); // reported as handed over: the observer hears of it when the handler ends
+        }
+        headersSent = true;
+        lastHandedOver = true;
+        session.submit(this, piece, null);
     }
 
     /** Hands {@code piece} to the loop and waits until it has gone out to the transport. */

@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Starts Weft servers: the entry point for embedding.
@@ -268,7 +269,8 @@ public final class Weft {
         public ProtocolContext protocolContext() {
             Objects.requireNonNull(handler, "a handler is required: Weft.builder().handler(...)");
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
-            Executor perTask = task -> Thread.ofVirtual().name("weft-handler").start(task);
+            ThreadFactory handlerThreads = Thread.ofVirtual().name("weft-handler").factory(); // one builder, not one per request
+            Executor perTask = task -> handlerThreads.newThread(task).start();
             return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate, observer);
         }
 

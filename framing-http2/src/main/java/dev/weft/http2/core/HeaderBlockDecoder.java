@@ -45,12 +45,21 @@ public final class HeaderBlockDecoder {
      * @throws ConnectionError COMPRESSION_ERROR if the block cannot be decoded
      */
     public Result decode(byte[] block) throws ConnectionError {
-        HpackBlockScanner.scan(block, maxTableSize);
+        return decode(block, 0, block.length);
+    }
+
+    /**
+     * @param block holds one complete header block at {@code [offset, offset + length)}
+     * @return the fields in order, or an over-limit marker
+     * @throws ConnectionError COMPRESSION_ERROR if the block cannot be decoded
+     */
+    public Result decode(byte[] block, int offset, int length) throws ConnectionError {
+        HpackBlockScanner.scan(block, offset, offset + length, maxTableSize);
         List<HeaderField> fields = new ArrayList<>();
         int[] listSize = {0};
         boolean[] over = {false};
         try {
-            decoder.decode(new ByteArrayInputStream(block), (name, value, sensitive) -> {
+            decoder.decode(new ByteArrayInputStream(block, offset, length), (name, value, sensitive) -> {
                 if (over[0]) {
                     return;
                 }

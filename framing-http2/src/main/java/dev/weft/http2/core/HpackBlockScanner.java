@@ -25,45 +25,54 @@ final class HpackBlockScanner {
      * @throws ConnectionError COMPRESSION_ERROR if the block's structure is invalid
      */
     static void scan(byte[] block, int maxTableSize) throws ConnectionError {
-        int[] position = {0};
+        scan(block, 0, block.length, maxTableSize);
+    }
+
+    /**
+     * @param block holds the block at {@code [offset, end)}
+     * @param maxTableSize our SETTINGS_HEADER_TABLE_SIZE
+     * @throws ConnectionError COMPRESSION_ERROR if the block's structure is invalid
+     */
+    static void scan(byte[] block, int offset, int end, int maxTableSize) throws ConnectionError {
+        int[] position = {offset};
         boolean fieldSeen = false;
-        while (position[0] < block.length) {
+        while (position[0] < end) {
             int first = block[position[0]] & 0xff;
             if ((first & 0x80) != 0) {
-                if (integer(block, position, 7) == 0) {
+                if (integer(block, end, position, 7) == 0) {
                     throw connection(COMPRESSION_ERROR, "HPACK indexed field with index 0");
                 }
                 fieldSeen = true;
             } else if ((first & 0xc0) == 0x40) {
-                literal(block, position, 6);
+                literal(block, end, position, 6);
                 fieldSeen = true;
             } else if ((first & 0xe0) == 0x20) {
                 if (fieldSeen) {
                     throw connection(COMPRESSION_ERROR, "HPACK dynamic table size update after a field");
                 }
-                int size = integer(block, position, 5);
+                int size = integer(block, end, position, 5);
                 if (size > maxTableSize) {
                     throw connection(COMPRESSION_ERROR, "HPACK table size update %d exceeds SETTINGS_HEADER_TABLE_SIZE %d",
                             size, maxTableSize);
                 }
             } else {
-                literal(block, position, 4);
+                literal(block, end, position, 4);
                 fieldSeen = true;
             }
         }
     }
 
-    private static void literal(byte[] block, int[] position, int prefixBits) throws ConnectionError {
-        if (integer(block, position, prefixBits) == 0) {
-            string(block, position);
+    private static void literal(byte[] block, int end, int[] position, int prefixBits) throws ConnectionError {
+        if (integer(block, end, position, prefixBits) == 0) {
+            string(block, end, position);
         }
-        string(block, position);
+        string(block, end, position);
     }
 
-    private static void string(byte[] block, int[] position) throws ConnectionError {
-        boolean huffman = position[0] < block.length && (block[position[0]] & 0x80) != 0;
-        int length = integer(block, position, 7);
-        if (length > block.length - position[0]) {
+    private static void string(byte[] block, int end, int[] position) throws ConnectionError {
+        boolean huffman = position[0] < end && (block[position[0]] & 0x80) != 0;
+        int length = integer(block, end, position, 7);
+        if (length > end - position[0]) {
             throw connection(COMPRESSION_ERROR, "HPACK string of %d octets runs past the block", length);
         }
         if (huffman) {
@@ -73,8 +82,8 @@ final class HpackBlockScanner {
     }
 
     /** RFC 7541 §5.1, reading from {@code position[0]} and advancing it. */
-    private static int integer(byte[] block, int[] position, int prefixBits) throws ConnectionError {
-        if (position[0] >= block.length) {
+    private static int integer(byte[] block, int end, int[] position, int prefixBits) throws ConnectionError {
+        if (position[0] >= end) {
             throw connection(COMPRESSION_ERROR, "HPACK block ends inside a representation");
         }
         int mask = (1 << prefixBits) - 1;
@@ -84,7 +93,7 @@ final class HpackBlockScanner {
         }
         int shift = 0;
         while (true) {
-            if (position[0] >= block.length) {
+            if (position[0] >= end) {
                 throw connection(COMPRESSION_ERROR, "HPACK block ends inside an integer");
             }
             int next = block[position[0]++] & 0xff;

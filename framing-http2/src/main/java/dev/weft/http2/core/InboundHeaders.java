@@ -48,7 +48,8 @@ final class InboundHeaders {
         final int streamId;
         final boolean endStream;
         final Frame.PriorityInfo priority;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        /** The fragments so far; only a block split over CONTINUATION frames needs one. */
+        ByteArrayOutputStream bytes;
         int frames = 1;
 
         HeaderBlock(int streamId, boolean endStream, Frame.PriorityInfo priority) {
@@ -80,9 +81,14 @@ final class InboundHeaders {
         }
         pending = new HeaderBlock(id, headers.endStream(), headers.priority());
         blocksStarted++;
-        appendFragment(headers.fragment());
+        ByteBuffer fragment = headers.fragment();
         if (headers.endHeaders()) {
-            finishBlock();
+            // The usual case, a block in one frame: decoded straight from the frame, no copy.
+            guard.headerBlockBytes(fragment.remaining());
+            finishBlock(fragment.array(), fragment.arrayOffset() + fragment.position(), fragment.remaining());
+        } else {
+            pending.bytes = new ByteArrayOutputStream(Math.max(64, 2 * fragment.remaining()));
+            appendFragment(fragment);
         }
     }
 
@@ -94,7 +100,8 @@ final class InboundHeaders {
         guard.headerBlockFrames(++pending.frames);
         appendFragment(continuation.fragment());
         if (continuation.endHeaders()) {
-            finishBlock();
+            byte[] block = pending.bytes.toByteArray();
+            finishBlock(block, 0, block.length);
         }
     }
 
@@ -103,12 +110,12 @@ final class InboundHeaders {
         pending.bytes.write(fragment.array(), fragment.arrayOffset() + fragment.position(), fragment.remaining());
     }
 
-    private void finishBlock() throws Http2Exception {
+    private void finishBlock(byte[] bytes, int offset, int length) throws Http2Exception {
         HeaderBlock block = pending;
         pending = null;
         int id = block.streamId;
         // Always decode first: the dynamic table must follow the peer's encoder whatever happens next.
-        HeaderBlockDecoder.Result decoded = decoder.decode(block.bytes.toByteArray());
+        HeaderBlockDecoder.Result decoded = decoder.decode(bytes, offset, length);
         StreamTable.Stream s = streams.get(id);
         if (s != null) {
             if (!s.remoteOpen()) {

@@ -2,7 +2,6 @@ package dev.weft.http2.core;
 
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -54,12 +53,17 @@ final class StreamTable {
 
     private final int localInitialWindowSize;
     private final Map<Integer, Stream> live = new HashMap<>();
-    private final Map<Integer, ClosedBy> closed = new LinkedHashMap<>(64, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, ClosedBy> eldest) {
-            return size() > CLOSED_STREAMS_REMEMBERED;
-        }
-    };
+    /**
+     * The last {@link #CLOSED_STREAMS_REMEMBERED} closed streams, in closing order: a ring of ids
+     * and how each closed, allocated on the first close. A ring and not a map on purpose: a map
+     * allocated an entry and a boxed id per stream, each living for the next 256 streams of its
+     * connection, long enough under load to be promoted to the old generation and die there
+     * (with SerialGC the heap then grew to its maximum before the first full collection).
+     */
+    private int[] closedIds;
+    private byte[] closedHow;
+    /** Next slot of the ring to write. */
+    private int closedNext;
     /** The peer's SETTINGS_INITIAL_WINDOW_SIZE: the send window a new stream starts with. */
     long peerInitialWindowSize;
     /** Highest client stream id seen on HEADERS; every lower idle id is closed by §5.1.1. */
@@ -91,13 +95,34 @@ final class StreamTable {
 
     /** Records how a stream that is no longer live was closed. */
     void remember(int id, ClosedBy how) {
-        closed.put(id, how);
+        if (closedIds == null) {
+            closedIds = new int[CLOSED_STREAMS_REMEMBERED]; // 0 is never a client stream id: empty slot
+            closedHow = new byte[CLOSED_STREAMS_REMEMBERED];
+        }
+        closedIds[closedNext] = id;
+        closedHow[closedNext] = (byte) how.ordinal();
+        closedNext = (closedNext + 1) % CLOSED_STREAMS_REMEMBERED;
     }
 
-    /** @return how a recently closed stream ended, or null if unknown (idle, or long forgotten) */
+    /**
+     * @return how a recently closed stream ended, or null if unknown (idle, or long forgotten).
+     *     A linear scan, newest first (a stream reset after it finished is in the ring twice, and
+     *     the reset counts): asked only about frames on streams that are not live.
+     */
     ClosedBy closedBy(int id) {
-        return closed.get(id);
+        if (closedIds == null || id == 0) {
+            return null;
+        }
+        for (int back = 1; back <= CLOSED_STREAMS_REMEMBERED; back++) {
+            int i = Math.floorMod(closedNext - back, CLOSED_STREAMS_REMEMBERED);
+            if (closedIds[i] == id) {
+                return CLOSED_BY[closedHow[i]];
+            }
+        }
+        return null;
     }
+
+    private static final ClosedBy[] CLOSED_BY = ClosedBy.values();
 
     int size() {
         return live.size();
@@ -137,6 +162,6 @@ final class StreamTable {
 
     private void close(Stream s, ClosedBy how) {
         live.remove(s.id);
-        closed.put(s.id, how);
+        remember(s.id, how);
     }
 }
