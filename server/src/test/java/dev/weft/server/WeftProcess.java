@@ -139,6 +139,11 @@ public final class WeftProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path).toString();
     }
 
+    /** @return {@code https://127.0.0.1:<port><path>}, for a server started with a {@code --tls-*} flag */
+    public String httpsUrl(String path) {
+        return URI.create("https://127.0.0.1:" + port() + path).toString();
+    }
+
     /** Waits for exit; returns the status. */
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

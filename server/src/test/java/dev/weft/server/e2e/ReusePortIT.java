@@ -1,5 +1,7 @@
 package dev.weft.server.e2e;
 
+import dev.weft.server.WeftProcess;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.testing.ExternalTool;
@@ -28,7 +30,7 @@ class ReusePortIT {
     @TempDir
     Path temp;
 
-    private static long served(ServedWeft weft) {
+    private static long served(WeftProcess weft) {
         return weft.stderr().lines().filter(line -> line.contains(" h2 \"GET /hello\" 200 ")).count();
     }
 
@@ -37,8 +39,8 @@ class ReusePortIT {
     void twoProcessesShareOnePort(String transport) throws Exception {
         String h2load = ExternalTool.require("h2load", "nghttp2-client");
         String curl = ExternalTool.require("curl", "curl");
-        try (ServedWeft first = ServedWeft.serve(Map.of(), transport, "--reuse-port", "--access-log", "--tmp-dir", temp.resolve("a").toString())) {
-            ServedWeft second = ServedWeft.serve(Map.of(), transport, "--reuse-port", "--access-log",
+        try (WeftProcess first = WeftProcess.serve(Map.of(), transport, "--reuse-port", "--access-log", "--tmp-dir", temp.resolve("a").toString())) {
+            WeftProcess second = WeftProcess.serve(Map.of(), transport, "--reuse-port", "--access-log",
                     "--tmp-dir", temp.resolve("b").toString(), "--port", Integer.toString(first.port()));
             try (second) {
                 assertTrue(second.port() == first.port(), "both on " + first.port() + ": " + second.stderr());

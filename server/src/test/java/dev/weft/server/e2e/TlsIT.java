@@ -1,5 +1,7 @@
 package dev.weft.server.e2e;
 
+import dev.weft.server.WeftProcess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,8 +54,8 @@ class TlsIT {
         SERVERS.close();
     }
 
-    private static ServedWeft server(String transport) throws Exception {
-        return SERVERS.get(transport, () -> ServedWeft.serve(Map.of(), transport, "--tls-self-signed",
+    private static WeftProcess server(String transport) throws Exception {
+        return SERVERS.get(transport, () -> WeftProcess.serve(Map.of(), transport, "--tls-self-signed",
                 "--tmp-dir", temp.resolve("tmp-" + transport).toString()));
     }
 
@@ -66,7 +68,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void curlGetsHelloOverH2WithTls(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.Result result = Peer.run(PEER_TIMEOUT,
                 curl("--http2", "-i", "-w", "%{stderr}version=%{http_version}", weft.httpsUrl("/hello"))).assertSuccess();
         String answer = result.stdout();
@@ -80,10 +82,10 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void fileArrivesByteExactThroughTheCopyingPath(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path out = temp.resolve("1m-" + transport + ".bin");
         Peer.run(PEER_TIMEOUT, curl("--http2", "-o", out.toString(), weft.httpsUrl("/files/1m.bin"))).assertSuccess();
-        assertEquals(Peer.sha256(ServedWeft.repositoryRoot().resolve("demo/1m.bin")), Peer.sha256(out));
+        assertEquals(Peer.sha256(WeftProcess.repositoryRoot().resolve("demo/1m.bin")), Peer.sha256(out));
     }
 
     @ParameterizedTest
@@ -92,7 +94,7 @@ class TlsIT {
         boolean http11 = Plugins.load(TlsIT.class.getClassLoader(), List.of()).protocols().values().stream()
                 .anyMatch(protocol -> protocol.alpnId().filter("http/1.1"::equals).isPresent());
         Assumptions.assumeTrue(http11, "no protocol with ALPN id http/1.1 on the class path yet (framing-http1)");
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Peer.Result result = Peer.run(PEER_TIMEOUT,
                 curl("--http1.1", "-i", "-w", "%{stderr}version=%{http_version}", weft.httpsUrl("/hello"))).assertSuccess();
         assertTrue(result.stderr().contains("version=1.1"), result.describe());
@@ -103,7 +105,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void nghttpNegotiatesH2ByAlpn(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         String trace = Peer.run(PEER_TIMEOUT, List.of(ExternalTool.require("nghttp", "nghttp2-client"), "-nv",
                 weft.httpsUrl("/hello"))).assertSuccess().stdout();
         assertTrue(trace.contains("The negotiated protocol: h2"), trace);
@@ -115,7 +117,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void h2loadOverTlsGetsEveryAnswer(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         String report = Peer.run(PEER_TIMEOUT, List.of(ExternalTool.require("h2load", "nghttp2-client"),
                 "-n", "400", "-c", "4", "-m", "10", weft.httpsUrl("/hello"))).assertSuccess().stdout();
         assertTrue(report.contains("Application protocol: h2"), report);
@@ -126,7 +128,7 @@ class TlsIT {
     @ValueSource(strings = {"nio", "epoll"})
     void chromiumLoadsTheDemoPageOverH2(String transport) throws Exception {
         String chromium = ExternalTool.require("chromium", "chromium");
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         Path work = Files.createDirectories(temp.resolve("chromium-" + transport));
         Path netLog = work.resolve("netlog.json");
         Peer.Result dom = Peer.run(PEER_TIMEOUT, chromiumCommand(chromium, work.resolve("profile-dom"),
@@ -151,7 +153,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void garbageHandshakeGetsAFatalAlertAndTheServerGoesOn(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         try (Socket socket = new Socket("127.0.0.1", weft.port())) {
             socket.setSoTimeout(20_000);
             byte[] garbage = new byte[512];
@@ -168,7 +170,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void cleartextRequestGetsAPlainAnswerNamingHttps(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         String answer = Peer.run(PEER_TIMEOUT, List.of(ExternalTool.require("curl", "curl"), "-sS", "-i", "--max-time", "80",
                 weft.url("/hello"))).assertSuccess().stdout();
         assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
@@ -178,7 +180,7 @@ class TlsIT {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
     void clientWithoutAlpnIsServedByTheProtocolItsBytesStart(String transport) throws Exception {
-        ServedWeft weft = server(transport);
+        WeftProcess weft = server(transport);
         try (SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket("127.0.0.1", weft.port())) {
             socket.setSoTimeout(20_000);
             socket.startHandshake();
@@ -201,7 +203,7 @@ class TlsIT {
         Path key = temp.resolve("rsa-key.pem");
         Peer.run(PEER_TIMEOUT, List.of(openssl, "req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=weft-test",
                 "-newkey", "rsa:2048", "-keyout", key.toString(), "-out", cert.toString())).assertSuccess();
-        ServedWeft weft = SERVERS.get("pem", () -> ServedWeft.serve(Map.of(), "nio", "--tls-cert", cert.toString(),
+        WeftProcess weft = SERVERS.get("pem", () -> WeftProcess.serve(Map.of(), "nio", "--tls-cert", cert.toString(),
                 "--tls-key", key.toString(), "--tmp-dir", temp.resolve("tmp-pem").toString()));
         Peer.Result result = Peer.run(PEER_TIMEOUT, curl("--http2", "-v", weft.httpsUrl("/hello"))).assertSuccess();
         assertEquals("Hello, world!", result.stdout());

@@ -199,7 +199,7 @@ class WireprotoTcpIT {
     @ValueSource(strings = {"0001", "0002"})
     void curlPostsFramesToTheWireprotoRouteAndTheArgumentBytesComeBackExact(String number) throws Exception {
         String curl = ExternalTool.require("curl", "curl");
-        ServedWeft weft = server("nio", "auto");
+        WeftProcess weft = server("nio", "auto");
         FramingRevision revision = FramingRevision.fromNumber(number).orElseThrow();
         byte[] allBytes = new byte[256];
         for (int i = 0; i < allBytes.length; i++) {
