@@ -2,6 +2,7 @@ package dev.weft.transport.epoll;
 
 import dev.weft.api.ProgressListener;
 import dev.weft.api.SendProgress;
+import dev.weft.spi.OpenFiles;
 import dev.weft.spi.TransportConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -136,6 +137,13 @@ final class EpollOutput {
      * from the same (still open) channel: HTTP/2 sends a file as one region per DATA frame.
      */
     private FileRegionSource openSource(FileChannel file, long position, long count) throws IOException {
+        if (FILE_BATCHING && OpenFiles.isShared(file) && file.isOpen()) {
+            // A cached file: the loop keeps one dup of it for every connection and response.
+            FileRegionSource.SharedFd loopFd = loop.cachedFileFds.share(OpenFiles.unwrap(file));
+            if (loopFd != null) {
+                return FileRegionSource.sharing(loopFd, position);
+            }
+        }
         if (FILE_BATCHING && file == sharedChannel && sharedFd != null && file.isOpen()) {
             return FileRegionSource.sharing(sharedFd, position);
         }
