@@ -229,7 +229,8 @@ final class Http1Connection implements ConnectionHandler {
             headTimer.cancel();
             headTimer = null;
         }
-        if (H2cUpgrade.wanted(head) && !shuttingDown) {
+        // RFC 9113 §3.1: h2c is cleartext only; under TLS the token is ignored and HTTP/1.1 answers.
+        if (H2cUpgrade.wanted(head) && !shuttingDown && !connection.secure()) {
             Protocol h2 = protocols.apply(Http1Protocol.H2);
             if (h2 != null && h2.availability().available()) {
                 upgrade(h2, head, in);
@@ -245,7 +246,7 @@ final class Http1Connection implements ConnectionHandler {
                 .method(head.method())
                 .target(head.target())
                 .authority(head.authority())
-                .scheme("http")
+                .scheme(connection.secure() ? "https" : "http")
                 .protocol(Http1Protocol.NAME)
                 .headers(head.headers())
                 .remoteAddress(connection.remoteAddress())
