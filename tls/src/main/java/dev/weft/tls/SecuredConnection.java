@@ -78,6 +78,11 @@ final class SecuredConnection implements Connection {
     }
 
     @Override
+    public boolean secure() {
+        return true;
+    }
+
+    @Override
     public void setReadPaused(boolean paused) {
         checkLoop();
         session.setReadPaused(paused);

@@ -35,6 +35,18 @@ public final class HeaderBlockDecoder {
         this.maxTableSize = maxTableSize;
     }
 
+    /** Octet strings longer than this are not cached. */
+    private static final int CACHE_MAX_STRING = 128;
+    private static final int CACHE_SLOTS = 64;
+    /**
+     * Strings of the octet arrays the library hands us, by array identity: an indexed field
+     * comes back as the same arrays of the library's table entry every time, so a request whose
+     * fields are all indexed (the usual case on a busy connection) decodes without a new String.
+     * The library never changes an array once made. Allocated on the first block.
+     */
+    private byte[][] cachedOctets;
+    private String[] cachedStrings;
+
     /** What a block decoded to. {@code overLimit} means the fields are incomplete and must not be used. */
     public record Result(List<HeaderField> fields, boolean overLimit) {
     }
@@ -69,8 +81,7 @@ public final class HeaderBlockDecoder {
                     fields.clear();
                     return;
                 }
-                fields.add(new HeaderField(new String(name, StandardCharsets.ISO_8859_1),
-                        new String(value, StandardCharsets.ISO_8859_1)));
+                fields.add(new HeaderField(string(name), string(value)));
             });
         } catch (IOException | RuntimeException e) {
             // The library signals bad indexes, bad Huffman and table-size abuse this way.
@@ -79,5 +90,23 @@ public final class HeaderBlockDecoder {
         }
         boolean truncated = decoder.endHeaderBlock();
         return over[0] || truncated ? new Result(List.of(), true) : new Result(fields, false);
+    }
+
+    private String string(byte[] octets) {
+        if (octets.length > CACHE_MAX_STRING) {
+            return new String(octets, StandardCharsets.ISO_8859_1);
+        }
+        if (cachedOctets == null) {
+            cachedOctets = new byte[CACHE_SLOTS][];
+            cachedStrings = new String[CACHE_SLOTS];
+        }
+        int slot = System.identityHashCode(octets) & (CACHE_SLOTS - 1);
+        if (cachedOctets[slot] == octets) {
+            return cachedStrings[slot];
+        }
+        String s = new String(octets, StandardCharsets.ISO_8859_1);
+        cachedOctets[slot] = octets;
+        cachedStrings[slot] = s;
+        return s;
     }
 }

@@ -1,8 +1,6 @@
 package dev.weft.http2.core;
 
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The streams of one connection (RFC 9113 §5.1): the live ones, a bounded memory of closed ones
@@ -52,7 +50,7 @@ final class StreamTable {
     }
 
     private final int localInitialWindowSize;
-    private final Map<Integer, Stream> live = new HashMap<>();
+    private final StreamMap live = new StreamMap();
     /**
      * The last {@link #CLOSED_STREAMS_REMEMBERED} closed streams, in closing order: a ring of ids
      * and how each closed, allocated on the first close. A ring and not a map on purpose: a map
@@ -128,7 +126,7 @@ final class StreamTable {
         return live.size();
     }
 
-    Collection<Stream> values() {
+    List<Stream> values() {
         return live.values();
     }
 
