@@ -11,6 +11,7 @@
 # Knobs: SERVERS="weft-epoll weft-nio nghttpd h2o" ROUNDS=1 DURATION=8 WARMUP=2 JIT_WARMUP=10
 #   SCENARIOS="S2 S3 S4" STRACE=0 PORT=21080 SERVER_CPU=0 CLIENT_CPU=1 WEFT_NO_BUILD=1
 #   VARIANTS="weft-NAME=TRANSPORT:JVM_FLAGS;..." adds Weft variants, as e2e.sh's EXTRA_SERVERS.
+# jetty: Jetty 12.1 (JettyPeer in benchmarks/target/benchmarks.jar, built when listed; it has /sink).
 # nghttpd and h2o (Debian packages nghttp2-server, h2o) serve the same two files; neither has a
 # /sink route, so their S3 rows measure reading and discarding the body and answering 404/405.
 set -euo pipefail
@@ -30,8 +31,11 @@ PORT="${PORT:-21080}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 
+JAVA="${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+JAR="$ROOT/benchmarks/target/benchmarks.jar"
 if [ -z "${WEFT_NO_BUILD:-}" ]; then
   mvn -B -q -pl server -am package -DskipTests >&2
+  if [[ " $SERVERS " == *" jetty "* ]]; then mvn -B -q -pl benchmarks -am package -DskipTests >&2; fi
 fi
 
 WORK="$(mktemp -d /tmp/weft-bulk.XXXXXX)"
@@ -77,6 +81,10 @@ start_server() {
     weft-*)
       WEFT_NO_BUILD=1 JAVA_OPTS="${OPTS_OF[$name]}" taskset -c "$SERVER_CPU" "$ROOT/weft" serve --port "$PORT" \
         --transport "${TRANSPORT_OF[$name]}" --loops 1 --root "$WORK/root/files" >"$WORK/$name.log" 2>&1 &
+      ;;
+    jetty)
+      taskset -c "$SERVER_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.JettyPeer --port "$PORT" \
+        --root "$WORK/root/files" >"$WORK/$name.log" 2>&1 &
       ;;
     nghttpd) taskset -c "$SERVER_CPU" nghttpd --no-tls -d "$WORK/root" "$PORT" >"$WORK/$name.log" 2>&1 & ;;
     h2o) taskset -c "$SERVER_CPU" h2o -c "$WORK/h2o.conf" >"$WORK/$name.log" 2>&1 & ;;

@@ -76,6 +76,14 @@ public interface Connection {
     boolean zeroCopyFiles();
 
     /**
+     * @return whether the bytes travel encrypted (TLS): HTTP/1.1 then reports scheme {@code https}
+     *     and refuses {@code Upgrade: h2c}, which RFC 9113 §3.1 allows on cleartext only
+     */
+    default boolean secure() {
+        return false;
+    }
+
+    /**
      * Stops (or resumes) reading from the peer, on top of the transport's own back-pressure.
      * Loop thread only.
      */

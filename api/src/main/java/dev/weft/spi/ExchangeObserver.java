@@ -25,7 +25,7 @@ public interface ExchangeObserver {
         }
     };
 
-    /** A handler is about to be called for a new exchange (an HTTP/2 stream, a wireproto command). */
+    /** A handler is about to be called for a new exchange (an HTTP/2 stream, an HTTP/1.1 request, a wireproto command). */
     default void exchangeStarted(String protocol) {
     }
 
@@ -82,7 +82,10 @@ public interface ExchangeObserver {
         HEADERS_TOO_LARGE,
         /** A connection was closed for flooding (HTTP/2 GOAWAY ENHANCE_YOUR_CALM: resets, CONTINUATION, PING, empty frames, slow frames). */
         FLOOD_CLOSED,
-        /** A stream or connection was reset for moving data slower than the minimum data rate. */
+        /**
+         * A stream or connection was reset for moving data slower than the minimum data rate
+         * (HTTP/1.1: also a request head not complete within its timeout, slowloris).
+         */
         SLOW_DATA_RATE
     }
 }

@@ -15,9 +15,11 @@ import java.util.concurrent.Executor;
  * @param shutdownGrace how long in-flight exchanges get to finish on graceful stop
  * @param minDataRate the slowest a peer may send request bodies and read responses
  * @param observer told about every exchange and defence (access log, metrics); {@link ExchangeObserver#NONE} by default
+ * @param files where file responses are opened ({@link OpenFiles#UNCACHED} by default; the server
+ *     gives an {@link OpenFileCache})
  */
 public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace,
-                              MinDataRate minDataRate, ExchangeObserver observer) {
+                              MinDataRate minDataRate, ExchangeObserver observer, OpenFiles files) {
 
     /** @throws NullPointerException for a null field */
     public ProtocolContext {
@@ -27,6 +29,13 @@ public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor h
         Objects.requireNonNull(shutdownGrace, "shutdownGrace is null");
         Objects.requireNonNull(minDataRate, "minDataRate is null");
         Objects.requireNonNull(observer, "observer is null");
+        Objects.requireNonNull(files, "files is null");
+    }
+
+    /** A context opening files uncached. */
+    public ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor handlerExecutor, Duration shutdownGrace,
+                           MinDataRate minDataRate, ExchangeObserver observer) {
+        this(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, observer, OpenFiles.UNCACHED);
     }
 
     /** A context with the default minimum data rates. */
@@ -42,12 +51,17 @@ public record ProtocolContext(Handler handler, BodyPolicy bodyPolicy, Executor h
 
     /** @return this context with other minimum data rates */
     public ProtocolContext withMinDataRate(MinDataRate value) {
-        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, value, observer);
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, value, observer, files);
     }
 
     /** @return this context telling {@code value} about exchanges */
     public ProtocolContext withObserver(ExchangeObserver value) {
-        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, value);
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, value, files);
+    }
+
+    /** @return this context opening file responses through {@code value} */
+    public ProtocolContext withFiles(OpenFiles value) {
+        return new ProtocolContext(handler, bodyPolicy, handlerExecutor, shutdownGrace, minDataRate, observer, value);
     }
 
     /** @return a context with default policy, a virtual thread per handler call and 10 s of grace */

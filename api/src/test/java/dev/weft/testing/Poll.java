@@ -26,10 +26,21 @@ public final class Poll {
      * @throws AssertionError if the condition is still false at the deadline, or threw a checked exception
      */
     public static void until(String what, Duration within, Condition condition) throws InterruptedException {
+        until(what, within, condition, () -> "");
+    }
+
+    /**
+     * As {@link #until(String, Duration, Condition)}, with what was last seen in the failure.
+     *
+     * @param lastSeen describes the state the condition last saw (e.g. the metrics it read)
+     */
+    public static void until(String what, Duration within, Condition condition, java.util.function.Supplier<String> lastSeen)
+            throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (!test(what, condition)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + within + ": " + what);
+                String seen = lastSeen.get();
+                throw new AssertionError("not within " + within + ": " + what + (seen == null || seen.isEmpty() ? "" : "; last seen " + seen));
             }
             Thread.sleep(INTERVAL);
         }

@@ -51,6 +51,13 @@ public final class TempDirectory implements AutoCloseable {
     /** A run directory without a lock file is a run that crashed between mkdir and lock, unless it is this young. */
     private static final Duration UNLOCKED_GRACE = Duration.ofMinutes(1);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The runs this JVM holds open. Their lock files are never opened again by the sweep: the
+     * JDK locks with {@code fcntl}, whose locks belong to the process and are all dropped when
+     * any descriptor of the file is closed, so probing our own run would silently unlock it and
+     * let the next server on this root delete it under us.
+     */
+    private static final Set<Path> LIVE_RUNS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final Path runDirectory;
@@ -104,6 +111,7 @@ public final class TempDirectory implements AutoCloseable {
             channel.close();
             throw new IOException("could not lock new temp run directory " + run);
         }
+        LIVE_RUNS.add(run);
         // swept after this run holds its lock, so the sweep can never take this run for dead
         int swept = sweepDeadRuns(absolute);
         if (swept > 0) {
@@ -165,6 +173,7 @@ public final class TempDirectory implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("could not delete temp run directory {}: {}", runDirectory, e.toString());
         } finally {
+            LIVE_RUNS.remove(runDirectory);
             try {
                 lock.release();
             } catch (IOException | RuntimeException ignored) {
@@ -234,6 +243,9 @@ public final class TempDirectory implements AutoCloseable {
     }
 
     private static boolean isDead(Path run) throws IOException {
+        if (LIVE_RUNS.contains(run)) {
+            return false; // ours: probing it would drop our own lock (see LIVE_RUNS)
+        }
         Path lockFile = run.resolve(LOCK_FILE);
         if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
             FileTime modified = Files.getLastModifiedTime(run, LinkOption.NOFOLLOW_LINKS);

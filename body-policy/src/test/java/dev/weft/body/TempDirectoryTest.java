@@ -111,6 +111,29 @@ class TempDirectoryTest {
         }
     }
 
+    /**
+     * The JDK's file locks are fcntl locks, dropped for the whole process when any descriptor of
+     * the file closes: a sweep that probed its own run's lock file would unlock it, and the next
+     * server on the root would delete the live run. The kernel's lock table must still list both.
+     */
+    @Test
+    void runsKeepTheirLocksAfterTheSweepsOfThisProcess() throws IOException {
+        Path root = parent.resolve("weft");
+        try (TempDirectory first = TempDirectory.open(root); TempDirectory second = TempDirectory.open(root)) {
+            assertTrue(lockedByThisProcess(first.runDirectory().resolve(".lock")), "first run still locked");
+            assertTrue(lockedByThisProcess(second.runDirectory().resolve(".lock")), "second run locked");
+        }
+    }
+
+    /** @return whether /proc/locks lists a lock of this process on {@code file} */
+    private static boolean lockedByThisProcess(Path file) throws IOException {
+        long inode = (Long) Files.getAttribute(file, "unix:ino");
+        String pid = Long.toString(ProcessHandle.current().pid());
+        return Files.readAllLines(Path.of("/proc/locks")).stream()
+                .map(line -> line.trim().split("\\s+"))
+                .anyMatch(fields -> fields.length > 5 && fields[4].equals(pid) && fields[5].endsWith(":" + inode));
+    }
+
     @Test
     void refusesARootOwnedBySomeoneElse() throws IOException {
         Path root = Files.createDirectory(parent.resolve("theirs"));

@@ -11,6 +11,8 @@ import dev.weft.http1.core.Http1Version;
 import dev.weft.http1.core.RequestHead;
 import dev.weft.http1.core.ResponseEncoder;
 import dev.weft.http1.core.ResponseEncoder.Framing;
+import dev.weft.spi.CompletedExchange;
+import dev.weft.spi.ExchangeObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Http1Connection.Piece}). Small responses go in one piece and the thread does not wait;
  * streamed content waits, piece by piece, until the connection is writable again, so it is
  * pulled only as fast as the peer reads.
+ *
+ * <p>The {@link ExchangeObserver} (access log, metrics) hears of it like of an HTTP/2 stream:
+ * started when the handler is called, completed when the handler has handed over its answer's
+ * last piece, with stream id 0 (HTTP/1.1 has no streams).
  *
  * <p>Threading: {@link #run()} on the handler thread; {@link #abort} on the loop; fields marked
  * "loop" are the loop's; {@code thread} and {@code aborted} are guarded by {@code this}.
@@ -61,18 +67,34 @@ final class Exchange implements Runnable {
     /** Guarded by this. */
     private boolean aborted;
 
+    // For the observer (all skipped when nobody listens):
+    private final ExchangeObserver observer;
+    private final long startNanos;
+    private final long startMillis;
+    /** Handler thread: the status answered (0 until then), response body octets handed over, a response broken half-way. */
+    private int status;
+    private long bytesOut;
+    private boolean failed;
+
     Exchange(RequestHead head, RequestBody body, BasicRequest request, Http1Connection connection, Handler handler,
-             boolean keepAlive) {
+             boolean keepAlive, ExchangeObserver observer) {
         this.head = head;
         this.body = body;
         this.request = request;
         this.connection = connection;
         this.handler = handler;
         this.keepAlive = keepAlive;
+        this.observer = observer;
+        boolean listening = observer.isListening();
+        this.startNanos = listening ? System.nanoTime() : 0;
+        this.startMillis = listening ? System.currentTimeMillis() : 0;
     }
 
     @Override
     public void run() {
+        if (observer.isListening()) {
+            observer.exchangeStarted(Http1Protocol.NAME);
+        }
         synchronized (this) {
             if (aborted) {
                 finish();
@@ -104,6 +126,7 @@ final class Exchange implements Runnable {
         } catch (Throwable failure) {
             if (!isAborted()) {
                 LOG.warn("http/1.1 {} {}: sending the response failed", head.method(), head.target(), failure);
+                failed = true;
                 connection.submit(this, Http1Connection.Piece.failed());
                 submitted = true;
             }
@@ -113,6 +136,7 @@ final class Exchange implements Runnable {
             }
             Thread.interrupted(); // a late abort must not leak into whatever this thread does next
             if (!submitted && !isAborted()) {
+                failed = true;
                 connection.submit(this, Http1Connection.Piece.failed());
             }
             finish();
@@ -123,6 +147,12 @@ final class Exchange implements Runnable {
         request.resources().close();
         if (body != null) {
             body.close();
+        }
+        if (observer.isListening()) {
+            observer.exchangeCompleted(new CompletedExchange(startMillis, request.remoteAddress(), Http1Protocol.NAME,
+                    head.method(), head.target(), status, body == null ? 0 : body.received(), bytesOut,
+                    System.nanoTime() - startNanos, 0,
+                    isAborted() || failed ? CompletedExchange.Outcome.ABORTED : CompletedExchange.Outcome.COMPLETED));
         }
     }
 
@@ -154,6 +184,7 @@ final class Exchange implements Runnable {
      */
     private boolean send(Response response) throws IOException {
         int status = response.status();
+        this.status = status;
         Content content = response.content();
         boolean headRequest = head.method().equals("HEAD");
         boolean noContentStatus = status == 204 || status == 304;
@@ -175,6 +206,7 @@ final class Exchange implements Runnable {
             case Content.Bytes bytes -> {
                 ByteBuffer data = bytes.buffer().duplicate();
                 int length = data.remaining();
+                bytesOut = length;
                 boolean inline = length <= INLINE_BODY;
                 ByteBuffer out = encoder.head(status, response.headers(), Framing.LENGTH, length, connectionField(http10),
                         HttpDate.now(), inline ? length : 0);
@@ -216,6 +248,7 @@ final class Exchange implements Runnable {
                     HttpDate.now(), 0);
             logDropped(encoder);
             handedOver = true;
+            bytesOut = region.count();
             connection.submit(this, Http1Connection.Piece.file(keepAlive, out, channel, region.offset(), region.count(),
                     region.progress()));
             return true;
@@ -250,6 +283,7 @@ final class Exchange implements Runnable {
                             continue;
                         }
                         sent += length;
+                        bytesOut = sent;
                         if (framing == Framing.LENGTH && sent > declared) {
                             throw new IOException("streamed content is longer than its declared " + declared + " bytes");
                         }

@@ -13,6 +13,7 @@ import dev.weft.http1.core.ResponseEncoder;
 import dev.weft.spi.Cancellable;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
+import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import java.io.IOException;
@@ -202,6 +203,7 @@ final class Http1Connection implements ConnectionHandler {
         if (held != null && held.hasRemaining()) {
             LOG.info("http/1.1 connection {} from {}: request head not complete within {}, closing", connection.id(),
                     connection.remoteAddress(), HEAD_TIMEOUT);
+            context.observer().defenceTripped(Http1Protocol.NAME, ExchangeObserver.Defence.SLOW_DATA_RATE);
             answerAndClose(408, "request head not complete within " + HEAD_TIMEOUT.toSeconds() + " s");
         }
     }
@@ -227,7 +229,8 @@ final class Http1Connection implements ConnectionHandler {
             headTimer.cancel();
             headTimer = null;
         }
-        if (H2cUpgrade.wanted(head) && !shuttingDown) {
+        // RFC 9113 §3.1: h2c is cleartext only; under TLS the token is ignored and HTTP/1.1 answers.
+        if (H2cUpgrade.wanted(head) && !shuttingDown && !connection.secure()) {
             Protocol h2 = protocols.apply(Http1Protocol.H2);
             if (h2 != null && h2.availability().available()) {
                 upgrade(h2, head, in);
@@ -243,7 +246,7 @@ final class Http1Connection implements ConnectionHandler {
                 .method(head.method())
                 .target(head.target())
                 .authority(head.authority())
-                .scheme("http")
+                .scheme(connection.secure() ? "https" : "http")
                 .protocol(Http1Protocol.NAME)
                 .headers(head.headers())
                 .remoteAddress(connection.remoteAddress())
@@ -251,7 +254,7 @@ final class Http1Connection implements ConnectionHandler {
                 .resources(new ExchangeResources())
                 .body(body)
                 .build();
-        Exchange exchange = new Exchange(head, body, request, this, context.handler(), keepAlive);
+        Exchange exchange = new Exchange(head, body, request, this, context.handler(), keepAlive, context.observer());
         self[0] = exchange;
         current = exchange;
         awaitingContinue = head.expectContinue();
@@ -295,6 +298,9 @@ final class Http1Connection implements ConnectionHandler {
     private void malformed(RequestEvent.Malformed malformed) {
         LOG.info("http/1.1 connection {} from {}: {} {}", connection.id(), connection.remoteAddress(), malformed.status(),
                 malformed.reason());
+        if (malformed.status() == 431) {
+            context.observer().defenceTripped(Http1Protocol.NAME, ExchangeObserver.Defence.HEADERS_TOO_LARGE);
+        }
         Exchange exchange = current;
         if (exchange == null) {
             answerAndClose(malformed.status(), malformed.reason());
@@ -337,6 +343,7 @@ final class Http1Connection implements ConnectionHandler {
             LOG.info("http/1.1 connection {} from {}: request body slower than {} B/s ({} bytes in {}), closing",
                     connection.id(), connection.remoteAddress(), context.minDataRate().requestBytesPerSecond(),
                     bodyBytesThisWindow, context.minDataRate().grace());
+            context.observer().defenceTripped(Http1Protocol.NAME, ExchangeObserver.Defence.SLOW_DATA_RATE);
             boolean answer = !exchange.responseStarted;
             abortCurrent(new IOException("request body slower than the minimum data rate"));
             if (answer) {

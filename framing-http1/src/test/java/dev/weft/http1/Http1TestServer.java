@@ -49,6 +49,12 @@ final class Http1TestServer implements AutoCloseable {
     /** @param rate the minimum data rates enforced */
     Http1TestServer(String transport, Path root, Duration idleTimeout, boolean upgrades, dev.weft.spi.MinDataRate rate)
             throws IOException {
+        this(transport, root, idleTimeout, upgrades, rate, dev.weft.spi.ExchangeObserver.NONE);
+    }
+
+    /** @param observer told about every exchange and defence */
+    Http1TestServer(String transport, Path root, Duration idleTimeout, boolean upgrades, dev.weft.spi.MinDataRate rate,
+                    dev.weft.spi.ExchangeObserver observer) throws IOException {
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
                     Path file = root.resolve(request.pathParameters().get("path")).normalize();
@@ -89,7 +95,7 @@ final class Http1TestServer implements AutoCloseable {
                 });
         Http2Protocol h2 = Http2Protocol.withDefaults();
         Protocol http1 = upgrades ? new Http1Protocol(name -> name.equals("h2") ? h2 : null) : Http1Protocol.withoutUpgrade();
-        ProtocolContext context = ProtocolContext.of(router).withMinDataRate(rate);
+        ProtocolContext context = ProtocolContext.of(router).withMinDataRate(rate).withObserver(observer);
         server = transport(transport).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
                 .withIdleTimeout(idleTimeout), connection -> http1.open(connection, context));
     }

@@ -9,6 +9,7 @@ import dev.weft.http2.core.ServerConnection;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
 import dev.weft.spi.ExchangeObserver;
+import dev.weft.spi.OpenFiles;
 import dev.weft.spi.ProtocolContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -208,6 +209,11 @@ final class Http2Session implements ConnectionHandler {
     /** @return who is told about exchanges ({@link ExchangeObserver#NONE}: nobody) */
     ExchangeObserver observer() {
         return context.observer();
+    }
+
+    /** @return where file responses are opened (the server's open-file cache) */
+    OpenFiles files() {
+        return context.files();
     }
 
     /** Handler thread: queue a piece of the response; {@code done} completes when it went out. */

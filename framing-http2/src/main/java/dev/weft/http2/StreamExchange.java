@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -217,7 +216,8 @@ final class StreamExchange implements Runnable {
         }
         // Opened here, on the handler thread: opening a file may block. A missing or short file
         // fails before any header goes out, so the client gets a 500 rather than a broken stream.
-        FileChannel channel = FileChannel.open(region.path(), StandardOpenOption.READ);
+        // A cached file costs no system call here, and its size() is the cached one.
+        FileChannel channel = session.files().open(region.path());
         FileSource source = new FileSource(channel, region.offset(), region.count(), region.progress());
         boolean handedOver = false;
         try {

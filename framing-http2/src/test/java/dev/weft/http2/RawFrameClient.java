@@ -36,11 +36,21 @@ final class RawFrameClient implements AutoCloseable {
     private final Map<Frame.Headers, Map<String, String>> decoded = new java.util.IdentityHashMap<>();
 
     RawFrameClient(int port) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        socket.setSoTimeout(5_000);
+        this(connect(port));
+    }
+
+    /** @param socket connected (cleartext, or TLS with ALPN h2 done), with a read timeout */
+    RawFrameClient(Socket socket) throws IOException {
+        this.socket = socket;
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        socket.setSoTimeout(5_000);
+        return socket;
     }
 
     /** Preface and SETTINGS (the given ones), then reads up to the server's SETTINGS ACK. */

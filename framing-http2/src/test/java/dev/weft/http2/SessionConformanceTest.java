@@ -27,9 +27,12 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The whole session over a real socket, frame by frame, as a conformance suite would drive it. */
+/**
+ * The whole session over a real socket, frame by frame, as a conformance suite would drive it: on
+ * each transport in cleartext and through the TLS layer (ALPN h2), the same frames and answers.
+ */
 @ParameterizedClass
-@ValueSource(strings = {"nio", "epoll"})
+@ValueSource(strings = {"nio", "epoll", "nio+tls", "epoll+tls"})
 @Timeout(30)
 class SessionConformanceTest {
     @Parameter
@@ -50,7 +53,7 @@ class SessionConformanceTest {
 
     @Test
     void getAnswersHeadersThenDataWithEndStream() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/hello");
             Frame.Headers headers = assertInstanceOf(Frame.Headers.class, client.nextSignificant());
             Map<String, String> fields = client.decode(headers);
@@ -73,7 +76,7 @@ class SessionConformanceTest {
         new java.util.Random(5).nextBytes(content);
         Files.write(root.resolve("big.bin"), content);
         for (int frameSize : new int[] {40_000, 1 << 20}) {
-            try (RawFrameClient client = new RawFrameClient(server.port()).handshake(
+            try (RawFrameClient client = server.client().handshake(
                     new Frame.Setting(SettingId.MAX_FRAME_SIZE.code(), frameSize),
                     new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), Integer.MAX_VALUE))) {
                 client.send(new Frame.WindowUpdate(0, Integer.MAX_VALUE - 65_535));
@@ -101,7 +104,7 @@ class SessionConformanceTest {
 
     @Test
     void connectionSpecificResponseFieldsAreLeftOut() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/odd-headers");
             Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
             assertEquals("yes", fields.get("x-good"));
@@ -112,7 +115,7 @@ class SessionConformanceTest {
     @Test
     void responseFieldWithCrLfFailsTheHandlerWhereItIsSetAnd500Goes() throws Exception {
         // Issue 17: refused by the API (IllegalArgumentException in the handler), not dropped on the wire.
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/split-header");
             Map<String, String> fields = client.decode(assertInstanceOf(Frame.Headers.class, client.nextSignificant()));
             assertEquals("500", fields.get(":status"));
@@ -125,7 +128,7 @@ class SessionConformanceTest {
 
     @Test
     void headRequestGetsEndStreamOnHeaders() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "HEAD", "/hello");
             Frame.Headers headers = assertInstanceOf(Frame.Headers.class, client.nextSignificant());
             assertTrue(headers.endStream());
@@ -136,7 +139,7 @@ class SessionConformanceTest {
     @Test
     void initialWindowOfOneGetsOneByteDataFrames() throws Exception {
         // h2spec 6.9.1: the server must respect a tiny window and resume on WINDOW_UPDATE.
-        try (RawFrameClient client = new RawFrameClient(server.port())
+        try (RawFrameClient client = server.client()
                 .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), 1))) {
             client.request(1, true, "GET", "/hello");
             assertInstanceOf(Frame.Headers.class, client.nextSignificant());
@@ -156,7 +159,7 @@ class SessionConformanceTest {
 
     @Test
     void windowRaisedBySettingsAfterHeadersResumesData() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port())
+        try (RawFrameClient client = server.client()
                 .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), 0))) {
             client.request(1, true, "GET", "/hello");
             assertInstanceOf(Frame.Headers.class, client.nextSignificant());
@@ -168,7 +171,7 @@ class SessionConformanceTest {
 
     @Test
     void connectionErrorSendsGoAwayAndCloses() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.sendRaw(new byte[] {0, 0, 6, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6}); // PING of length 6
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
             assertEquals(ErrorCode.FRAME_SIZE_ERROR.code(), goAway.errorCode());
@@ -178,7 +181,7 @@ class SessionConformanceTest {
 
     @Test
     void streamErrorResetsOnlyThatStream() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/hello", "Upper", "x");
             assertEquals(new Frame.RstStream(1, ErrorCode.PROTOCOL_ERROR.code()), client.nextSignificant());
             client.request(3, true, "GET", "/hello");
@@ -188,7 +191,7 @@ class SessionConformanceTest {
 
     @Test
     void throwingHandlerGets500WithoutStackTrace() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/boom");
             Frame.Headers headers = assertInstanceOf(Frame.Headers.class, client.nextSignificant());
             assertEquals("500", client.decode(headers).get(":status"));
@@ -200,7 +203,7 @@ class SessionConformanceTest {
     @Test
     void fileChannelIsClosedAfterDownloadAndAfterReset() throws Exception {
         Path file = TestServer.randomFile(root.resolve("one-mib.bin"), 1 << 20);
-        try (RawFrameClient client = new RawFrameClient(server.port())
+        try (RawFrameClient client = server.client()
                 .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), Frame.MAX_31_BIT))) {
             client.send(new Frame.WindowUpdate(0, Frame.MAX_31_BIT - 65_535));
             client.request(1, true, "GET", "/files/one-mib.bin");
@@ -215,7 +218,7 @@ class SessionConformanceTest {
             assertEquals(1 << 20, received);
             awaitNoOpenDescriptor(file);
         }
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/files/one-mib.bin");
             while (!(client.nextSignificant() instanceof Frame.Data)) {
                 // headers first
@@ -250,7 +253,7 @@ class SessionConformanceTest {
 
     @Test
     void streamedContentIsPulledOnlyAsTheWindowAllows() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port())
+        try (RawFrameClient client = server.client()
                 .handshake(new Frame.Setting(SettingId.INITIAL_WINDOW_SIZE.code(), 4096))) {
             client.request(1, true, "GET", "/counted");
             int received = 0;
@@ -274,7 +277,7 @@ class SessionConformanceTest {
 
     @Test
     void sourceFailingAfterHeadersResetsWithInternalError() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/breaks-midway");
             assertInstanceOf(Frame.Headers.class, client.nextSignificant());
             assertInstanceOf(Frame.Data.class, client.nextSignificant());
@@ -284,7 +287,7 @@ class SessionConformanceTest {
 
     @Test
     void missingFileGets500BeforeAnyHeader() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/vanished");
             Frame.Headers headers = assertInstanceOf(Frame.Headers.class, client.nextSignificant());
             assertEquals("500", client.decode(headers).get(":status"));
@@ -293,7 +296,7 @@ class SessionConformanceTest {
 
     @Test
     void peerResetInterruptsTheHandler() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/hang");
             assertTrue(server.hangStarted.await(10, TimeUnit.SECONDS));
             client.send(new Frame.RstStream(1, ErrorCode.CANCEL.code()));
@@ -306,7 +309,7 @@ class SessionConformanceTest {
     void gracefulShutdownSendsGoAwayLetsStreamFinishThenCloses() throws Exception {
         server.arrivals = new CountDownLatch(1);
         server.release = new CountDownLatch(1);
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/wait/7");
             assertTrue(server.arrivals.await(10, TimeUnit.SECONDS));
             var stopped = server.server.shutdown(Duration.ofSeconds(20));
@@ -325,7 +328,7 @@ class SessionConformanceTest {
 
     @Test
     void idleConnectionWithoutStreamsGetsGoAwayOnShutdown() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             var stopped = server.server.shutdown(Duration.ofSeconds(20));
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
             assertEquals(ErrorCode.NO_ERROR.code(), goAway.errorCode());
@@ -337,7 +340,7 @@ class SessionConformanceTest {
 
     @Test
     void requestBodyIsFlowControlledAndCreditedAsConsumed() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, false, "POST", "/sink");
             int sent = 0;
             // 3 MiB: more than the 1 MiB stream window, so credit must come back as /sink consumes.
@@ -364,7 +367,7 @@ class SessionConformanceTest {
     @Test
     void streamBeyondMaxConcurrentStreamsIsRefusedEvenWhenHandlersAreFast() throws Exception {
         // h2spec 5.1.2: requests without END_STREAM stay open after their response, so they count.
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             int stream = 1;
             for (int i = 0; i <= Http2Settings.DEFAULT_MAX_CONCURRENT_STREAMS; i++, stream += 2) {
                 client.request(stream, false, "GET", "/hello");
@@ -380,7 +383,7 @@ class SessionConformanceTest {
 
     @Test
     void dataAfterFinishedExchangeIsStreamClosed() throws Exception {
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, true, "GET", "/hello");
             Frame frame;
             do {
@@ -395,7 +398,7 @@ class SessionConformanceTest {
     void unfinishedHeaderBlockIsClosedAfterTimeout() throws Exception {
         server.close();
         server = new TestServer(transport, root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.send(new Frame.Headers(1, ByteBuffer.wrap(new byte[] {(byte) 0x82}), true, false, null, 0));
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
             assertEquals(ErrorCode.ENHANCE_YOUR_CALM.code(), goAway.errorCode());
@@ -407,7 +410,7 @@ class SessionConformanceTest {
     void idleConnectionWhoseStreamWaitsForABodyIsClosed() throws Exception {
         server.close();
         server = new TestServer(transport, root, Http2Settings.defaults(), Duration.ofMillis(500));
-        try (RawFrameClient client = new RawFrameClient(server.port()).handshake()) {
+        try (RawFrameClient client = server.client().handshake()) {
             client.request(1, false, "POST", "/sink"); // and never a byte of body
             Frame.GoAway goAway = assertInstanceOf(Frame.GoAway.class, client.nextSignificant());
             assertEquals(ErrorCode.NO_ERROR.code(), goAway.errorCode());
@@ -420,7 +423,7 @@ class SessionConformanceTest {
     void slowPrefaceIsClosedAfterTimeout() throws Exception {
         server.close();
         server = new TestServer(transport, root, Http2Settings.defaults().withSlowPeerTimeout(Duration.ofMillis(300)));
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = server.socket()) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write("PRI * HTTP".getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();

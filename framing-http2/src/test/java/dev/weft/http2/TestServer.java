@@ -5,32 +5,47 @@ import dev.weft.api.Headers;
 import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.api.StreamContent;
+import dev.weft.spi.ConnectionInitializer;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
 import dev.weft.transport.epoll.EpollTransport;
+import dev.weft.tls.TlsConfig;
+import dev.weft.tls.TlsLayer;
 import dev.weft.transport.nio.NioTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on a free loopback
- * port, on the transport a suite names ({@code nio} or {@code epoll}: the suites run on both).
+ * port, on the transport a suite names ({@code nio} or {@code epoll}: the suites run on both),
+ * optionally through the TLS layer ({@code nio+tls}, {@code epoll+tls}: ALPN {@code h2}, a
+ * self-signed certificate); {@link #client()} and {@link #socket()} connect the same way.
  */
 final class TestServer implements AutoCloseable {
     final Path root;
     final TransportServer server;
+    /** Whether the server listens through the TLS layer. */
+    final boolean tls;
     final Router router = new Router();
     /** Counted down by each request to {@code /wait/...} as it arrives. */
     volatile CountDownLatch arrivals = new CountDownLatch(0);
@@ -58,6 +73,7 @@ final class TestServer implements AutoCloseable {
 
     TestServer(String transport, Path root, Http2Settings settings, Duration idleTimeout) throws IOException {
         this.root = root;
+        this.tls = transport.endsWith("+tls");
         router.get("/hello", request -> Response.ok("Hello, world!"))
                 .get("/files/{path...}", request -> {
                     Path file = root.resolve(request.pathParameters().get("path")).normalize();
@@ -128,9 +144,66 @@ final class TestServer implements AutoCloseable {
                     throw new IllegalStateException("handler failure for a test");
                 });
         Http2Protocol protocol = new Http2Protocol(settings);
-        server = transport(transport).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
-                        .withIdleTimeout(idleTimeout),
-                connection -> protocol.open(connection, ProtocolContext.of(router)));
+        ConnectionInitializer h2 = connection -> protocol.open(connection, ProtocolContext.of(router));
+        server = transport(transport.replace("+tls", "")).start(TransportConfig.of(new InetSocketAddress("127.0.0.1", 0))
+                        .withEventLoops(1).withIdleTimeout(idleTimeout),
+                tls ? new TlsLayer(Tls.SERVER, List.of("h2"), TlsLayer.DEFAULT_HANDSHAKE_TIMEOUT)
+                        .wrap((secured, alpn) -> h2.initialize(secured)) : h2);
+    }
+
+    /** @return a raw frame client connected the way this server listens (TLS with ALPN h2, or cleartext) */
+    RawFrameClient client() throws IOException {
+        return new RawFrameClient(socket());
+    }
+
+    /** @return a socket connected to this server, its TLS handshake (if any) done; 5 s read timeout */
+    Socket socket() throws IOException {
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", port()), 5_000);
+        plain.setSoTimeout(5_000);
+        if (!tls) {
+            return plain;
+        }
+        SSLSocket secured = (SSLSocket) Tls.CLIENT.getSocketFactory().createSocket(plain, "localhost", port(), true);
+        SSLParameters parameters = secured.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        secured.setSSLParameters(parameters);
+        secured.startHandshake();
+        if (!"h2".equals(secured.getApplicationProtocol())) {
+            throw new IOException("ALPN agreed on '" + secured.getApplicationProtocol() + "', not h2");
+        }
+        return secured;
+    }
+
+    /** The TLS suites' credentials, made once per test JVM (keytool takes a second or two). */
+    private static final class Tls {
+        static final TlsConfig SERVER = TlsConfig.selfSigned();
+        static final SSLContext CLIENT = trustingEverything();
+
+        private static SSLContext trustingEverything() {
+            X509TrustManager any = new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                    // the test's own self-signed certificate
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            };
+            try {
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {any}, null);
+                return context;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     /** The transport named {@code name}; an unavailable one fails its {@code start} with the reason. */
@@ -147,7 +220,7 @@ final class TestServer implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + port() + path;
+        return (tls ? "https" : "http") + "://127.0.0.1:" + port() + path;
     }
 
     static String sha256(Body body) throws IOException {

@@ -7,6 +7,8 @@ import dev.weft.spi.ConnectionInitializer;
 import dev.weft.spi.EventLoop;
 import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.MinDataRate;
+import dev.weft.spi.OpenFileCache;
+import dev.weft.spi.OpenFiles;
 import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
@@ -97,6 +99,8 @@ public final class Weft {
         private Plugins plugins;
         private ExchangeObserver observer = ExchangeObserver.NONE;
         private boolean reusePort;
+        /** Null: each started server makes and owns an {@link OpenFileCache}. */
+        private OpenFiles files;
 
         private Builder() {
         }
@@ -240,6 +244,17 @@ public final class Weft {
             return this;
         }
 
+        /**
+         * @return this, opening file responses through {@code value}, which the caller owns and
+         *     closes after the server stops (default: each started server makes its own
+         *     {@link OpenFileCache} and closes it when it stops; {@link OpenFiles#UNCACHED} opens
+         *     every file afresh)
+         */
+        public Builder openFiles(OpenFiles value) {
+            files = Objects.requireNonNull(value, "files is null");
+            return this;
+        }
+
         /** @return this, with Guice modules whose bindings override the plugins' */
         public Builder override(Module... modules) {
             overrides.addAll(Arrays.asList(modules));
@@ -271,7 +286,8 @@ public final class Weft {
             BodyPolicy policy = bodyPolicy != null ? bodyPolicy : plugins().bodyPolicy(bodyPolicyName);
             ThreadFactory handlerThreads = Thread.ofVirtual().name("weft-handler").factory(); // one builder, not one per request
             Executor perTask = task -> handlerThreads.newThread(task).start();
-            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate, observer);
+            return new ProtocolContext(handler, policy, perTask, shutdownGrace, minDataRate, observer,
+                    files != null ? files : OpenFiles.UNCACHED);
         }
 
         /**
@@ -282,7 +298,18 @@ public final class Weft {
          *     in use: one line, with the way out
          */
         public WeftServer start() {
-            ProtocolContext context = protocolContext();
+            OpenFileCache ownFiles = files == null ? OpenFileCache.create() : null;
+            try {
+                return start(ownFiles == null ? protocolContext() : protocolContext().withFiles(ownFiles), ownFiles);
+            } catch (RuntimeException e) {
+                if (ownFiles != null) {
+                    ownFiles.close();
+                }
+                throw e;
+            }
+        }
+
+        private WeftServer start(ProtocolContext context, OpenFileCache ownFiles) {
             Plugins bound = plugins();
             Transport chosenTransport = bound.transport(transport);
             List<Protocol> protocols = protocolsFor(bound);
@@ -316,7 +343,7 @@ public final class Weft {
                 throw new WeftStartupException(e.getMessage(), e);
             }
             return new WeftServer(server, transport, protocols.stream().map(Protocol::name).toList(), shutdownGrace, context,
-                    loops, tlsLayer);
+                    loops, tlsLayer, ownFiles);
         }
 
         /** ALPN offers the served protocols' ids in their order of preference (h2 first). */

@@ -1,6 +1,7 @@
 package dev.weft.server;
 
 import dev.weft.spi.EventLoop;
+import dev.weft.spi.OpenFileCache;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.TransportServer;
 import dev.weft.tls.TlsLayer;
@@ -26,9 +27,13 @@ public final class WeftServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Set<EventLoop> loopsSeen;
     private volatile boolean draining;
+    /** The open-file cache this server made (closed when it has stopped), or null if the builder was given one. */
+    private final OpenFileCache ownFiles;
 
     WeftServer(TransportServer transportServer, String transportName, List<String> protocolNames,
-               Duration shutdownGrace, ProtocolContext context, Set<EventLoop> loopsSeen, TlsLayer tls) {
+               Duration shutdownGrace, ProtocolContext context, Set<EventLoop> loopsSeen, TlsLayer tls,
+               OpenFileCache ownFiles) {
+        this.ownFiles = ownFiles;
         this.loopsSeen = loopsSeen;
         this.transportServer = transportServer;
         this.transportName = transportName;
@@ -95,7 +100,12 @@ public final class WeftServer implements AutoCloseable {
      */
     public CompletableFuture<Void> stop(Duration grace) {
         draining = true;
-        transportServer.shutdown(grace).whenComplete((ignored, error) -> terminated.complete(null));
+        transportServer.shutdown(grace).whenComplete((ignored, error) -> {
+            if (ownFiles != null) {
+                ownFiles.close(); // after the loops: nothing sends a cached file any more
+            }
+            terminated.complete(null);
+        });
         return terminated;
     }
 

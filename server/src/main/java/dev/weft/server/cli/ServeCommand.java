@@ -14,6 +14,7 @@ import dev.weft.server.observe.AdminServer;
 import dev.weft.server.observe.WeftMetrics;
 import dev.weft.spi.ExchangeObserver;
 import dev.weft.spi.MinDataRate;
+import dev.weft.spi.OpenFileCache;
 import dev.weft.tls.TlsConfig;
 import dev.weft.tls.TlsConfigException;
 import dev.weft.wireproto.FramingRevision;
@@ -76,12 +77,16 @@ final class ServeCommand {
         }
         // Every setting is checked before anything is created on disk.
         TempDirectory temp = openTempDirectory(config.text(TMP_DIR));
+        // One cache for the /files route's look-ups and the protocols' opens; closed after the stop.
+        OpenFileCache files = OpenFileCache.create();
         WeftServer server;
         try {
-            server = builder.handler(DemoRoutes.create(root, temp))
+            server = builder.handler(DemoRoutes.create(root, temp, files))
+                    .openFiles(files)
                     .bodyPolicy(quotas.withTempDirectory(temp.runDirectory()))
                     .start();
         } catch (RuntimeException e) {
+            files.close();
             temp.close();
             throw e;
         }
@@ -94,6 +99,7 @@ final class ServeCommand {
                 admin = AdminServer.start(new InetSocketAddress(adminHost, adminPort), metrics, server::isDraining);
             } catch (IOException | RuntimeException e) {
                 server.stop(Duration.ZERO).join();
+                files.close();
                 temp.close();
                 metrics.close();
                 throw new WeftStartupException("cannot listen on " + adminHost + ":" + adminPort + " for the admin port: "
@@ -108,6 +114,7 @@ final class ServeCommand {
             LOG.info("stopping: GOAWAY to {} connection(s){} in flight, finishing them (up to {} s); health says draining",
                     connections, exchanges, grace.toSeconds());
             server.stop(grace).join();
+            files.close();
             long millis = (System.nanoTime() - begin) / 1_000_000;
             temp.close();
             LOG.info("stopped: drained {} connection(s){} in {} ms{}", connections, exchanges, millis,

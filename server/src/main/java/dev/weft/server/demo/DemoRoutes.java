@@ -3,21 +3,22 @@ package dev.weft.server.demo;
 import dev.weft.api.Body;
 import dev.weft.api.Content;
 import dev.weft.api.Headers;
+import dev.weft.api.ProgressListener;
 import dev.weft.api.Request;
 import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.api.StreamContent;
 import dev.weft.body.TempDirectory;
 import dev.weft.body.UploadSummaryHandler;
+import dev.weft.spi.OpenFiles;
 import dev.weft.spi.ProtocolContext;
 import dev.weft.wireproto.WireprotoEcho;
 import dev.weft.wireproto.WireprotoOverHttpHandler;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The demo routes of {@code weft serve}: what the README, the benchmarks and the peer
@@ -50,12 +51,24 @@ public final class DemoRoutes {
      * @return the demo router
      */
     public static Router create(Path root, TempDirectory tempDirectory) {
+        return create(root, tempDirectory, OpenFiles.UNCACHED);
+    }
+
+    /**
+     * @param root the folder {@code GET /files/...} serves
+     * @param tempDirectory where {@code POST /upload} saves file parts
+     * @param files where {@code GET /files/...} looks files up: give the server's
+     *     {@link dev.weft.spi.OpenFileCache} ({@code Weft.Builder.openFiles}) so that a file served
+     *     again costs no system call to find, size and open
+     * @return the demo router
+     */
+    public static Router create(Path root, TempDirectory tempDirectory, OpenFiles files) {
         Path base = root.toAbsolutePath().normalize();
         boolean baseIsReal = isRealPath(base);
         Router router = new Router();
         router.get("/", request -> Response.text(200, INDEX));
         router.get("/hello", request -> new Response(200, TEXT, Content.bytes(HELLO)));
-        router.get("/files/{path...}", request -> file(base, baseIsReal, request.pathParameters().get("path")));
+        router.get("/files/{path...}", request -> file(files, base, baseIsReal, request.pathParameters().get("path")));
         router.post("/sink", DemoRoutes::sink);
         // One handler serves HTTP/2's POST /echo and wireproto's echo command (ARCHITECTURE.md).
         router.post("/echo", new WireprotoEcho());
@@ -73,10 +86,12 @@ public final class DemoRoutes {
         }
     }
 
-    private static Response file(Path base, boolean baseIsReal, String relative) throws IOException {
+    private static Response file(OpenFiles files, Path base, boolean baseIsReal, String relative) throws IOException {
         Path target = base.resolve(relative).normalize();
-        // Refuse anything that escapes the root, including through a symbolic link.
-        if (relative.isEmpty() || !target.startsWith(base) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+        // Refuse anything that escapes the root, including through a symbolic link. The size
+        // comes from the cache (no statx for a file served within its window).
+        OptionalLong size = relative.isEmpty() || !target.startsWith(base) ? OptionalLong.empty() : files.regularFileSize(target);
+        if (size.isEmpty()) {
             return Response.text(404, "no file /files/" + relative + "\n");
         }
         // A file straight under a root without links, itself checked not to be a link above,
@@ -86,7 +101,8 @@ public final class DemoRoutes {
         if (!direct && !target.toRealPath().startsWith(base.toRealPath())) {
             return Response.text(404, "no file /files/" + relative + "\n");
         }
-        return Response.file(target, contentType(target));
+        return new Response(200, Headers.of("content-type", contentType(target)),
+                new Content.FileRegion(target, 0, size.getAsLong(), ProgressListener.NONE));
     }
 
     private static String contentType(Path file) {

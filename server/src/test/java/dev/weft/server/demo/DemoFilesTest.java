@@ -8,8 +8,10 @@ import dev.weft.api.Content;
 import dev.weft.api.Response;
 import dev.weft.api.Router;
 import dev.weft.body.TempDirectory;
+import dev.weft.spi.OpenFileCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoFilesTest {
     @TempDir
     Path dir;
+    private final OpenFileCache files = OpenFileCache.create();
 
     /** @return the status, or the served file's text for a 200 */
     private static String get(Router router, String path) throws Exception {
@@ -44,7 +47,8 @@ class DemoFilesTest {
         Files.writeString(Files.createDirectories(root.resolve("sub")).resolve("b.txt"), "b");
         Files.createSymbolicLink(root.resolve("link.txt"), outside.resolve("secret.txt"));
         Files.createSymbolicLink(root.resolve("out"), outside);
-        for (Router router : new Router[] {routes(root), routes(Files.createSymbolicLink(dir.resolve("via"), root))}) {
+        Router cached = DemoRoutes.create(root, TempDirectory.open(dir.resolve("tmp2")), files);
+        for (Router router : new Router[] {routes(root), routes(Files.createSymbolicLink(dir.resolve("via"), root)), cached}) {
             assertEquals("a", get(router, "/files/a.txt"));
             assertEquals("b", get(router, "/files/sub/b.txt"));
             assertEquals("404", get(router, "/files/link.txt"));
@@ -52,5 +56,10 @@ class DemoFilesTest {
             assertEquals("404", get(router, "/files/../outside/secret.txt"));
             assertEquals("404", get(router, "/files/missing.txt"));
         }
+    }
+
+    @AfterEach
+    void closeCache() {
+        files.close();
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --access-log} and {@code --admin-port} as an operator meets them: metrics scraped while
- * h2load runs and after it, an access log line per exchange, the 431 defence counted, and
+ * h2load runs and after it, an access log line per exchange (h2 and HTTP/1.1), the 431 and 413
+ * defences counted, the body policy's RAM and disk in use while an upload is held half-way, and
  * {@code /health} turning to 503 draining while SIGTERM waits for an upload in flight.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -108,6 +110,88 @@ class ObservabilityIT {
 
             Poll.until("an access log line per exchange", Duration.ofSeconds(10),
                     () -> weft.stderr().lines().filter(l -> l.contains(" h2 \"GET /hello\" 200 in=0 out=13 ")).count() == REQUESTS);
+        }
+    }
+
+    private static void chunk(java.io.OutputStream out, byte[] bytes) throws IOException {
+        out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    @Test
+    void http11ExchangesReachTheAccessLogAndTheMetrics() throws Exception {
+        String curl = ExternalTool.require("curl", "curl");
+        try (WeftProcess weft = WeftProcess.serve(Map.of(), "nio", "--access-log", "--admin-port", "0",
+                "--max-disk", "200k", "--tmp-dir", temp.resolve("tmp").toString())) {
+            int admin = adminPort(weft);
+            // Three requests on one kept connection, a body in, a 431 and a 413 (a file part over --max-disk).
+            Peer.Result hellos = Peer.run(Duration.ofSeconds(30), List.of(curl, "-sS", "--http1.1", "-o", "/dev/null",
+                    "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_version} %{http_code} %{num_connects}\n",
+                    weft.url("/hello"), weft.url("/hello"), weft.url("/hello"))).assertSuccess();
+            assertEquals("1.1 200 1\n1.1 200 0\n1.1 200 0\n", hellos.stdout());
+            Peer.Result sink = Peer.run(Duration.ofSeconds(30), List.of(curl, "-sS", "--http1.1", "--data-binary", "12345",
+                    weft.url("/sink"))).assertSuccess();
+            assertEquals("5", sink.stdout());
+            Peer.Result tooLarge = Peer.run(Duration.ofSeconds(30), List.of(curl, "-sS", "--http1.1", "-o", "/dev/null",
+                    "-w", "%{http_code}", "-H", "x-big: " + "a".repeat(20_000), weft.url("/hello"))).assertSuccess();
+            assertEquals("431", tooLarge.stdout());
+            Path big = java.nio.file.Files.write(temp.resolve("big.bin"), new byte[400_000]);
+            Peer.Result overQuota = Peer.run(Duration.ofSeconds(30), List.of(curl, "-sS", "--http1.1", "-o", "/dev/null",
+                    "-w", "%{http_code}", "-F", "file=@" + big, weft.url("/upload"))).assertSuccess();
+            assertEquals("413", overQuota.stdout());
+
+            // An upload held half-way (a raw HTTP/1.1 peer, chunked): the policy holds its field in
+            // RAM and the part of its file read so far on disk until the request ends.
+            try (java.net.Socket peer = new java.net.Socket("127.0.0.1", weft.port())) {
+                peer.setSoTimeout(30_000);
+                java.io.OutputStream out = peer.getOutputStream();
+                out.write(("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=b0undary\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                chunk(out, ("--b0undary\r\ncontent-disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+                        + "--b0undary\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n"
+                        + "content-type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                chunk(out, new byte[100_000]);
+                java.util.concurrent.atomic.AtomicReference<String> lastScrape = new java.util.concurrent.atomic.AtomicReference<>();
+                Poll.until("the held upload's field in RAM and part on disk", Duration.ofSeconds(20), () -> {
+                    String during = get(admin, "/metrics").body();
+                    lastScrape.set(during.lines().filter(l -> l.startsWith("weft_body") || l.startsWith("weft_exchanges_active"))
+                            .toList().toString());
+                    return sample(during, "weft_body_ram_bytes") == 5 && sample(during, "weft_body_disk_bytes") > 0
+                            && sample(during, "weft_exchanges_active") == 1;
+                }, lastScrape::get);
+                chunk(out, "\r\n--b0undary--\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String answer = new String(peer.getInputStream().readNBytes(40), StandardCharsets.US_ASCII);
+                assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+            }
+
+            String after = get(admin, "/metrics").body();
+            assertEquals(5, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"200\"}"), after);
+            assertEquals(1, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"413\"}"), after);
+            assertEquals(6, sample(after, "weft_exchange_duration_seconds_count{protocol=\"http/1.1\"}"), after);
+            assertTrue(sample(after, "weft_request_bytes_total") >= 5 + 100_000, after);
+            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"headers_too_large\"}"), after);
+            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"body_too_large\"}"), after);
+            Poll.until("the held upload's RAM and disk given back", Duration.ofSeconds(10), () -> {
+                try {
+                    String now = get(admin, "/metrics").body();
+                    return sample(now, "weft_body_ram_bytes") == 0 && sample(now, "weft_body_disk_bytes") == 0
+                            && sample(now, "weft_exchanges_active") == 0;
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Poll.until("an access log line per HTTP/1.1 exchange", Duration.ofSeconds(10), () -> {
+                List<String> lines = weft.stderr().lines().filter(l -> l.contains(" http/1.1 \"")).toList();
+                return lines.size() == 6
+                        && lines.stream().filter(l -> l.contains(" http/1.1 \"GET /hello\" 200 in=0 out=13 ")
+                                && l.endsWith(" stream=0")).count() == 3
+                        && lines.stream().anyMatch(l -> l.contains(" http/1.1 \"POST /sink\" 200 in=5 out=1 "))
+                        && lines.stream().anyMatch(l -> l.contains(" http/1.1 \"POST /upload\" 413 "));
+            });
         }
     }
 

@@ -83,6 +83,8 @@ final class EpollEventLoop implements EventLoop {
 
     /** Tasks, wake-up decision and timers (the transports' shared core); {@link #ringWakeFd} is its waker. */
     private final EventLoopCore core;
+    /** The dups of cached files' fds, shared by this loop's connections. Loop thread. */
+    final CachedFileFds cachedFileFds;
     private volatile State state = State.RUNNING;
     /** Guards {@link #wakeFdClosed} and the closing of {@link #wakeFd} against concurrent rings. */
     private final Object wakeLock = new Object();
@@ -134,6 +136,7 @@ final class EpollEventLoop implements EventLoop {
         this.thread = Thread.ofPlatform().name("weft-epoll-" + server.serverId + "-" + index).unstarted(this::run);
         this.core = new EventLoopCore(thread.getName(), this::ringWakeFd);
         core.bind(thread);
+        this.cachedFileFds = new CachedFileFds(core);
     }
 
     /** Adopts a bound, listening socket; called before {@link #start}. */
@@ -463,6 +466,7 @@ final class EpollEventLoop implements EventLoop {
         for (EpollConnection connection : new ArrayList<>(connections.values())) {
             connection.closeOnLoop(null, true);
         }
+        cachedFileFds.close();
         // Tasks that slipped in before TERMINATED was visible: run them so nothing waits forever.
         core.drainTasks();
         releaseNative();

@@ -2,6 +2,7 @@ package dev.weft.transport.epoll;
 
 import dev.weft.api.ProgressListener;
 import dev.weft.api.SendProgress;
+import dev.weft.spi.OpenFiles;
 import dev.weft.spi.TransportConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -14,7 +15,7 @@ import java.util.ArrayDeque;
  * The output side of one {@link EpollConnection}: the queue of byte buffers and file regions
  * in order, the back-pressure count, and the send loop that drains the queue into the socket.
  *
- * <p><b>Which path a file region takes</b> (measured in docs/PERFORMANCE.md, "File to DATA"):
+ * <p><b>Which path a file region takes</b> (the gathered one is {@link GatheredWrite}) (measured in docs/PERFORMANCE.md, "File to DATA"):
  * <ul>
  *   <li><b>Gathered</b>: a region of at most {@link #GATHER_MAX} bytes (HTTP/2 queues one per
  *       DATA frame, 16 KiB unless the peer allows larger frames) is read with {@code pread} into
@@ -49,31 +50,6 @@ final class EpollOutput {
     private static final int FILE_PASSES_PER_TURN = 8;
     /** Bytes of gathered writes per turn before other connections get the loop. */
     private static final long GATHERED_BYTES_PER_TURN = FILE_PASS_BYTES * FILE_PASSES_PER_TURN;
-    /** What {@link #sendGathered} returns when it closed the connection itself. */
-    private static final long CLOSED = Long.MIN_VALUE;
-
-    /** What waits in the queue. */
-    private sealed interface Item {
-        /** Heap or direct bytes; the buffer's position advances as they go out. */
-        record Bytes(ByteBuffer buffer) implements Item {
-        }
-
-        /** A file region and what is left of it. */
-        final class File implements Item {
-            final FileRegionSource source;
-            final ProgressListener listener;
-            /** Copied into gathering writes (small) rather than sent with sendfile passes. */
-            final boolean gathered;
-            long remaining;
-
-            File(FileRegionSource source, long count, ProgressListener listener) {
-                this.source = source;
-                this.remaining = count;
-                this.listener = listener;
-                this.gathered = count > 0 && count <= GATHER_MAX;
-            }
-        }
-    }
 
     /** How one turn over a sendfile region ended. */
     private enum FileTurn { DONE, WOULD_BLOCK, YIELDED, FAILED }
@@ -83,7 +59,7 @@ final class EpollOutput {
     private final EpollEventLoop loop;
     private final TransportConfig config;
 
-    private final ArrayDeque<Item> queue = new ArrayDeque<>();
+    private final ArrayDeque<OutputItem> queue = new ArrayDeque<>();
     private long pendingBytes;
     private boolean writable = true;
     /** The socket said EAGAIN: wait for EPOLLOUT before sending again. */
@@ -118,7 +94,7 @@ final class EpollOutput {
     }
 
     void addBytes(ByteBuffer buffer) {
-        queue.add(new Item.Bytes(buffer));
+        queue.add(new OutputItem.Bytes(buffer));
         pendingBytes += buffer.remaining();
         checkHighWatermark();
     }
@@ -126,7 +102,7 @@ final class EpollOutput {
     /** @throws IOException if the region's source cannot be opened (closed channel, no fd and no map) */
     void addFile(FileChannel file, long position, long count, ProgressListener listener) throws IOException {
         FileRegionSource source = openSource(file, position, count);
-        queue.add(new Item.File(source, count, listener));
+        queue.add(new OutputItem.File(source, count, listener));
         pendingBytes += count;
         checkHighWatermark();
     }
@@ -136,6 +112,13 @@ final class EpollOutput {
      * from the same (still open) channel: HTTP/2 sends a file as one region per DATA frame.
      */
     private FileRegionSource openSource(FileChannel file, long position, long count) throws IOException {
+        if (FILE_BATCHING && OpenFiles.isShared(file) && file.isOpen()) {
+            // A cached file: the loop keeps one dup of it for every connection and response.
+            FileRegionSource.SharedFd loopFd = loop.cachedFileFds.share(OpenFiles.unwrap(file));
+            if (loopFd != null) {
+                return FileRegionSource.sharing(loopFd, position);
+            }
+        }
         if (FILE_BATCHING && file == sharedChannel && sharedFd != null && file.isOpen()) {
             return FileRegionSource.sharing(sharedFd, position);
         }
@@ -185,13 +168,13 @@ final class EpollOutput {
     private void sendNow() {
         long budget = GATHERED_BYTES_PER_TURN;
         while (connection.isOpen()) {
-            Item head = queue.peekFirst();
+            OutputItem head = queue.peekFirst();
             if (head == null) {
                 releaseSharedFd();
                 connection.outputDrained();
                 return;
             }
-            if (head instanceof Item.File file && !file.gathered) {
+            if (head instanceof OutputItem.File file && !file.gathered) {
                 switch (sendFileTurn(file)) {
                     case DONE -> {
                         continue;
@@ -207,8 +190,8 @@ final class EpollOutput {
                 connection.deferSend();
                 return;
             }
-            long sent = sendGathered(false);
-            if (sent == CLOSED) {
+            long sent = GatheredWrite.send(queue, loop, fd, connection, false);
+            if (sent == GatheredWrite.CLOSED) {
                 return;
             }
             if (sent == -Errno.EAGAIN.number) {
@@ -224,170 +207,6 @@ final class EpollOutput {
         }
     }
 
-    /**
-     * One gathering sendmsg over the leading buffers and gathered file regions of the queue:
-     * direct buffers by address, heap buffers copied into the loop's staging area, file regions
-     * read into its file staging area (one pread per run of regions contiguous in one file).
-     *
-     * @param bytesOnly stop at the first file region (the last words before a close)
-     * @return bytes sent, {@code -errno}, or {@link #CLOSED} if a file ended early
-     */
-    private long sendGathered(boolean bytesOnly) {
-        MemorySegment iovecs = loop.iovecs;
-        MemorySegment staging = loop.staging;
-        MemorySegment fileStaging = loop.fileStaging;
-        long stagingUsed = 0;
-        long fileStagingUsed = 0;
-        int count = 0;
-        int flags = 0;
-        // The pending pread: file bytes [runPosition, +runLength) of runFd into fileStaging at
-        // runOffset, filling the iovecs from runFirstIovec on.
-        int runFd = -1;
-        long runPosition = 0;
-        long runOffset = 0;
-        long runLength = 0;
-        int runFirstIovec = 0;
-        gather:
-        for (Item item : queue) {
-            if (count == EpollEventLoop.MAX_IOVECS) {
-                break;
-            }
-            MemorySegment segment;
-            long wanted;
-            switch (item) {
-                case Item.Bytes(ByteBuffer buffer) -> {
-                    MemorySegment source = MemorySegment.ofBuffer(buffer);
-                    wanted = source.byteSize();
-                    if (source.isNative()) {
-                        segment = source;
-                    } else {
-                        long room = staging.byteSize() - stagingUsed;
-                        if (room == 0) {
-                            break gather;
-                        }
-                        segment = staging.asSlice(stagingUsed, Math.min(room, wanted));
-                        MemorySegment.copy(source, 0, segment, 0, segment.byteSize());
-                        stagingUsed += segment.byteSize();
-                    }
-                }
-                case Item.File file when bytesOnly -> {
-                    break gather;
-                }
-                case Item.File file when !file.gathered -> {
-                    // A sendfile region follows these bytes (an HTTP/2 DATA frame header,
-                    // typically): hold them back so they share packets with its payload, which
-                    // is sent right after and, being the last call, pushes them out.
-                    flags = file.remaining > 0 ? LinuxNative.MSG_MORE : 0;
-                    break gather;
-                }
-                case Item.File file -> {
-                    wanted = file.remaining;
-                    if (file.source instanceof FileRegionSource.Mapped mapped) {
-                        segment = mapped.unsent();
-                    } else {
-                        FileRegionSource.Sendfile source = (FileRegionSource.Sendfile) file.source;
-                        long room = fileStaging.byteSize() - fileStagingUsed;
-                        if (room == 0) {
-                            break gather;
-                        }
-                        long take = Math.min(room, wanted);
-                        int sourceFd = source.shared().fd;
-                        if (runLength > 0 && (sourceFd != runFd || source.position() != runPosition + runLength)) {
-                            long valid = readRun(runFd, runPosition, runOffset, runLength);
-                            if (valid < runLength) {
-                                count = truncate(iovecs, runFirstIovec, count, valid);
-                                runLength = 0;
-                                break gather;
-                            }
-                            runLength = 0;
-                        }
-                        if (runLength == 0) {
-                            runFd = sourceFd;
-                            runPosition = source.position();
-                            runOffset = fileStagingUsed;
-                            runFirstIovec = count;
-                        }
-                        runLength += take;
-                        segment = fileStaging.asSlice(fileStagingUsed, take);
-                        fileStagingUsed += take;
-                    }
-                }
-            }
-            iovecs.set(ValueLayout.ADDRESS, count * LinuxNative.IOVEC_SIZE, segment);
-            iovecs.set(ValueLayout.JAVA_LONG, count * LinuxNative.IOVEC_SIZE + 8, segment.byteSize());
-            count++;
-            if (segment.byteSize() < wanted) {
-                break;
-            }
-        }
-        if (runLength > 0) {
-            long valid = readRun(runFd, runPosition, runOffset, runLength);
-            if (valid < runLength) {
-                count = truncate(iovecs, runFirstIovec, count, valid);
-            }
-        }
-        if (count < 0) {
-            return CLOSED;
-        }
-        if (count == 0) {
-            // The head is a gathered region whose file has nothing left at its position.
-            Item.File file = (Item.File) queue.peekFirst();
-            connection.closeOnLoop(new IOException("file region ended early: " + file.remaining
-                    + " bytes were still due, but the file is shorter than the region"), false);
-            return CLOSED;
-        }
-        loop.msghdr.set(ValueLayout.JAVA_LONG, LinuxNative.MSGHDR_IOVLEN_OFFSET, count);
-        return LinuxNative.sendmsg(fd, loop.msghdr, flags);
-    }
-
-    /**
-     * Reads a run of file bytes into the file staging area.
-     *
-     * @return bytes now valid there (fewer than {@code length} at end of file), or -1 after a
-     *     read error closed the connection
-     */
-    private long readRun(int fileFd, long position, long offset, long length) {
-        long done = 0;
-        while (done < length) {
-            long n = LinuxNative.pread(fileFd, loop.fileStaging.asSlice(offset + done), length - done, position + done);
-            if (n < 0) {
-                connection.closeOnLoop(new NativeCallException("pread", (int) -n), false);
-                return -1;
-            }
-            if (n == 0) {
-                break;
-            }
-            done += n;
-        }
-        return done;
-    }
-
-    /**
-     * Cuts the gathered iovecs at the end of the valid bytes of a run that starts at iovec
-     * {@code first}: a file shorter than its region sends what it has, and the next attempt
-     * finds nothing at the head and fails with a clear cause.
-     *
-     * @return the iovecs to send, or -1 if the read failed
-     */
-    private static int truncate(MemorySegment iovecs, int first, int count, long valid) {
-        if (valid < 0) {
-            return -1;
-        }
-        long left = valid;
-        for (int i = first; i < count; i++) {
-            long length = iovecs.get(ValueLayout.JAVA_LONG, i * LinuxNative.IOVEC_SIZE + 8);
-            if (left == 0) {
-                return i;
-            }
-            if (length > left) {
-                iovecs.set(ValueLayout.JAVA_LONG, i * LinuxNative.IOVEC_SIZE + 8, left);
-                return i + 1;
-            }
-            left -= length;
-        }
-        return count;
-    }
-
     /** Advances the queue past {@code sent} bytes, telling file regions' listeners. */
     private void consumeSent(long sent) {
         if (sent > 0) {
@@ -395,8 +214,8 @@ final class EpollOutput {
         }
         long left = sent;
         while (left > 0 && connection.isOpen()) {
-            Item head = queue.peekFirst();
-            if (head instanceof Item.Bytes(ByteBuffer buffer)) {
+            OutputItem head = queue.peekFirst();
+            if (head instanceof OutputItem.Bytes(ByteBuffer buffer)) {
                 int take = (int) Math.min(left, buffer.remaining());
                 buffer.position(buffer.position() + take);
                 left -= take;
@@ -406,7 +225,7 @@ final class EpollOutput {
                 }
                 continue;
             }
-            Item.File file = (Item.File) head;
+            OutputItem.File file = (OutputItem.File) head;
             long take = Math.min(left, file.remaining);
             file.source.advance(take);
             file.remaining -= take;
@@ -429,7 +248,7 @@ final class EpollOutput {
      * Runs send-loop passes over the head sendfile region: each pass asks for up to
      * {@link #FILE_PASS_BYTES} and reports {@code Sent}, {@code WouldBlock} or {@code Done}.
      */
-    private FileTurn sendFileTurn(Item.File file) {
+    private FileTurn sendFileTurn(OutputItem.File file) {
         for (int pass = 0; pass < FILE_PASSES_PER_TURN; pass++) {
             long want = Math.min(FILE_PASS_BYTES, file.remaining);
             long moved = 0;
@@ -479,7 +298,7 @@ final class EpollOutput {
     }
 
     /** @return whether the connection is still open after the listener heard {@code progress} */
-    private boolean report(Item.File file, SendProgress progress) {
+    private boolean report(OutputItem.File file, SendProgress progress) {
         try {
             file.listener.onProgress(progress);
         } catch (RuntimeException e) {
@@ -513,8 +332,8 @@ final class EpollOutput {
      * socket; file regions are not started.
      */
     void sendLastWords() {
-        if (!waitingForSocket && queue.peekFirst() instanceof Item.Bytes) {
-            long sent = sendGathered(true);
+        if (!waitingForSocket && queue.peekFirst() instanceof OutputItem.Bytes) {
+            long sent = GatheredWrite.send(queue, loop, fd, connection, true);
             if (sent > 0) {
                 consumeSent(sent);
             }
@@ -523,8 +342,8 @@ final class EpollOutput {
 
     /** The connection closed: every queued region's fd or mapping is freed, the rest dropped. */
     void discard() {
-        for (Item item : queue) {
-            if (item instanceof Item.File file) {
+        for (OutputItem item : queue) {
+            if (item instanceof OutputItem.File file) {
                 file.source.close();
             }
         }

@@ -1,5 +1,6 @@
 package dev.weft.transport.epoll;
 
+import dev.weft.spi.OpenFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,7 +25,7 @@ abstract sealed class FileRegionSource permits FileRegionSource.Sendfile, FileRe
      * @throws IOException if the channel is closed, or cannot be mapped and has no reachable fd
      */
     static FileRegionSource open(FileChannel channel, long position, long count) throws IOException {
-        OptionalInt fd = FileDescriptors.of(channel);
+        OptionalInt fd = FileDescriptors.of(OpenFiles.unwrap(channel)); // the caller's hold keeps it open while we dup
         if (fd.isPresent()) {
             return new Sendfile(new SharedFd(LinuxNative.dup(fd.getAsInt())), position);
         }

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +27,6 @@ final class NioConnection implements Connection {
     private static final AtomicLong IDS = new AtomicLong();
     /** Reads per readiness event before giving other connections a turn. */
     private static final int READS_PER_EVENT = 4;
-    /** Buffers per gathering write. */
-    private static final int MAX_GATHER = 64;
     /**
      * Whether flushes asked for by loop tasks wait for the end of the task pass (default on;
      * {@code -Dweft.transport.coalesceFlushes=false} sends each at once, for comparisons).
@@ -43,40 +40,15 @@ final class NioConnection implements Connection {
      * about half the requests per CPU-second (docs/PERFORMANCE.md).
      */
     static final long COALESCE_MAX_PENDING = Long.getLong("weft.transport.coalesceMaxPending", 64 * 1024);
-    /**
-     * File regions up to this size (HTTP/2 queues one per DATA frame, 16 KiB unless the peer
-     * allows larger frames) are read into the loop thread's staging buffer and leave with the
-     * buffers around them in one gathering write; larger ones go out with
-     * {@code FileChannel.transferTo}. On Linux every transferTo to a socket costs
-     * {@code fstat}, a failed {@code copy_file_range} and {@code sendfile}: a MiB of 16 KiB
-     * frames was 256 system calls, gathered it is 4 ({@code -Dweft.nio.fileGatherMax}; 0 sends
-     * every region with transferTo; docs/PERFORMANCE.md).
-     */
-    static final long GATHER_MAX = Long.getLong("weft.nio.fileGatherMax", 64 * 1024);
-    /** File bytes one gathering write carries at most: 32 DATA frames of 16 KiB. */
-    private static final int FILE_STAGING_BYTES = 512 * 1024;
-    /**
-     * One direct staging buffer per loop thread (a connection is confined to its loop's thread,
-     * and the buffer is refilled by every gathering write, so connections can share it).
-     */
-    private static final ThreadLocal<ByteBuffer> FILE_STAGING =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FILE_STAGING_BYTES));
-
     private final long id = IDS.incrementAndGet();
     private final SocketChannel channel;
     private final NioEventLoop loop;
     private final NioListener listener;
     private final InetSocketAddress localAddress;
     private final InetSocketAddress remoteAddress;
-    private final ArrayDeque<Object> output = new ArrayDeque<>();
-    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
-    /** The queue entry behind each {@link #gather} slot, and the bytes it had before the write. */
-    private final Object[] gatherOwners = new Object[MAX_GATHER];
-    private final long[] gatherBefore = new long[MAX_GATHER];
+    private final NioOutput output;
     private SelectionKey key;
     private ConnectionHandler handler;
-    private long pendingBytes;
-    private boolean writable = true;
     private boolean userReadPaused;
     private boolean inputClosed;
     private boolean outputShutdownRequested;
@@ -94,6 +66,7 @@ final class NioConnection implements Connection {
         this.listener = listener;
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
         this.remoteAddress = (InetSocketAddress) channel.getRemoteAddress();
+        this.output = new NioOutput(this, channel, listener.config());
     }
 
     /** Registers with the loop's selector and asks the initializer for a handler. Loop thread. */
@@ -133,8 +106,7 @@ final class NioConnection implements Connection {
         if (!open || outputShutdownRequested || !buffer.hasRemaining()) {
             return;
         }
-        output.add(buffer);
-        addPending(buffer.remaining());
+        output.addBytes(buffer);
     }
 
     @Override
@@ -147,8 +119,7 @@ final class NioConnection implements Connection {
             progress.onProgress(new SendProgress.Done(0));
             return;
         }
-        output.add(new FileChunk(file, position, count, progress));
-        addPending(count);
+        output.addFile(file, position, count, progress);
     }
 
     @Override
@@ -157,7 +128,7 @@ final class NioConnection implements Connection {
         if (!open) {
             return;
         }
-        if (loop.coalescingFlushes() && pendingBytes < COALESCE_MAX_PENDING) {
+        if (loop.coalescingFlushes() && output.pendingBytes() < COALESCE_MAX_PENDING) {
             if (!flushQueued) {
                 flushQueued = true;
                 loop.flushAfterTasks(this);
@@ -177,12 +148,12 @@ final class NioConnection implements Connection {
 
     @Override
     public boolean isWritable() {
-        return writable;
+        return output.isWritable();
     }
 
     @Override
     public long pendingOutputBytes() {
-        return pendingBytes;
+        return output.pendingBytes();
     }
 
     @Override
@@ -281,7 +252,7 @@ final class NioConnection implements Connection {
     }
 
     private boolean readAllowed() {
-        return writable && !userReadPaused;
+        return output.isWritable() && !userReadPaused;
     }
 
     /** Sends queued output until done or the socket is full. Loop thread. */
@@ -291,16 +262,7 @@ final class NioConnection implements Connection {
         }
         writing = true;
         try {
-            while (!output.isEmpty()) {
-                Object head = output.peek();
-                if (head instanceof FileChunk chunk && !chunk.gathered) {
-                    if (!sendFileChunk(chunk)) {
-                        break;
-                    }
-                } else if (!sendGathered()) {
-                    break;
-                }
-            }
+            output.drain();
         } catch (IOException e) {
             closeNow(e, true);
             return;
@@ -333,233 +295,15 @@ final class NioConnection implements Connection {
         }
     }
 
-    /** @return true if every gathered buffer went out, false if the socket is full */
-    private boolean sendBuffers() throws IOException {
-        int count = 0;
-        for (Object entry : output) {
-            if (!(entry instanceof ByteBuffer buffer) || count == MAX_GATHER) {
-                break;
-            }
-            gather[count++] = buffer;
-        }
-        ByteBuffer last = gather[count - 1];
-        long written = count == 1 ? channel.write(gather[0]) : channel.write(gather, 0, count);
-        java.util.Arrays.fill(gather, 0, count, null);
-        while (!output.isEmpty() && output.peek() instanceof ByteBuffer buffer && !buffer.hasRemaining()) {
-            output.poll();
-        }
-        if (written > 0) {
-            lastActivityNanos = System.nanoTime();
-            subtractPending(written);
-        }
-        return !last.hasRemaining();
+    /** {@link NioOutput}: bytes left for the peer (the idle timeout restarts). */
+    void outputProgressed() {
+        lastActivityNanos = System.nanoTime();
     }
 
-    /**
-     * One gathering write over the leading buffers and small file regions of the queue: the
-     * regions are read into the loop thread's staging buffer first, one positional read per run
-     * of regions contiguous in one file (an HTTP/2 file's DATA frames).
-     *
-     * @return true if everything gathered went out, false if the socket is full
-     */
-    private boolean sendGathered() throws IOException {
-        ByteBuffer staging = FILE_STAGING.get();
-        int stagingUsed = 0;
-        int count = 0;
-        // The pending read: bytes [runPosition, +runLength) of runFile into staging at runOffset,
-        // filling the gather slots from runFirst on.
-        FileChannel runFile = null;
-        long runPosition = 0;
-        int runOffset = 0;
-        int runLength = 0;
-        int runFirst = 0;
-        for (Object entry : output) {
-            if (count == MAX_GATHER) {
-                break;
-            }
-            ByteBuffer slot;
-            long wanted;
-            if (entry instanceof ByteBuffer buffer) {
-                slot = buffer;
-                wanted = buffer.remaining();
-            } else {
-                FileChunk chunk = (FileChunk) entry;
-                int room = staging.capacity() - stagingUsed;
-                if (!chunk.gathered || room == 0) {
-                    break;
-                }
-                wanted = chunk.remaining;
-                int take = (int) Math.min(room, wanted);
-                if (runLength > 0 && (chunk.file != runFile || chunk.position != runPosition + runLength)) {
-                    int valid = readRun(runFile, runPosition, runOffset, runLength);
-                    boolean shortRead = valid < runLength;
-                    runLength = 0;
-                    if (shortRead) {
-                        count = truncate(runFirst, count, valid);
-                        break;
-                    }
-                }
-                if (runLength == 0) {
-                    runFile = chunk.file;
-                    runPosition = chunk.position;
-                    runOffset = stagingUsed;
-                    runFirst = count;
-                }
-                runLength += take;
-                slot = staging.slice(stagingUsed, take);
-                stagingUsed += take;
-            }
-            gather[count] = slot;
-            gatherOwners[count] = entry;
-            gatherBefore[count] = slot.remaining();
-            count++;
-            if (slot.remaining() < wanted) {
-                break;
-            }
-        }
-        if (runLength > 0) {
-            int valid = readRun(runFile, runPosition, runOffset, runLength);
-            if (valid < runLength) {
-                count = truncate(runFirst, count, valid);
-            }
-        }
-        if (count == 0) {
-            FileChunk chunk = (FileChunk) output.peek();
-            throw new IOException("file region ends past the end of the file (" + chunk.file.size() + " bytes)");
-        }
-        long written = count == 1 ? channel.write(gather[0]) : channel.write(gather, 0, count);
-        if (written > 0) {
-            lastActivityNanos = System.nanoTime();
-        }
-        boolean all = true;
-        for (int i = 0; i < count; i++) {
-            ByteBuffer slot = gather[i];
-            Object owner = gatherOwners[i];
-            long sent = gatherBefore[i] - slot.remaining();
-            gather[i] = null;
-            gatherOwners[i] = null;
-            if (!open || !all) {
-                continue;
-            }
-            all = !slot.hasRemaining();
-            if (owner instanceof FileChunk chunk) {
-                chunk.position += sent;
-                chunk.remaining -= sent;
-                if (chunk.remaining == 0) {
-                    output.poll();
-                    subtractPending(sent);
-                    chunk.progress.onProgress(new SendProgress.Done(sent));
-                } else {
-                    subtractPending(sent);
-                    if (sent > 0) {
-                        chunk.progress.onProgress(new SendProgress.Sent(sent));
-                    }
-                    all = false;
-                }
-            } else {
-                if (!slot.hasRemaining()) {
-                    output.poll();
-                }
-                subtractPending(sent);
-            }
-        }
-        return all && open;
-    }
-
-    /**
-     * Reads a run of file bytes into the staging buffer.
-     *
-     * @return the bytes read: fewer than {@code length} only at the end of the file
-     */
-    private static int readRun(FileChannel file, long position, int offset, int length) throws IOException {
-        ByteBuffer target = FILE_STAGING.get().slice(offset, length);
-        while (target.hasRemaining()) {
-            if (file.read(target, position + target.position()) <= 0) {
-                break;
-            }
-        }
-        return target.position();
-    }
-
-    /**
-     * Cuts the gathered slots at the end of the valid bytes of a run that starts at slot
-     * {@code first}: a file shorter than its region sends what it has, and the next write finds
-     * nothing at the head and fails with a clear cause.
-     *
-     * @return the slots to write
-     */
-    private int truncate(int first, int count, int valid) {
-        int left = valid;
-        for (int i = first; i < count; i++) {
-            if (left == 0) {
-                clearSlots(i, count);
-                return i;
-            }
-            int length = gather[i].remaining();
-            if (length > left) {
-                gather[i].limit(gather[i].position() + left);
-                gatherBefore[i] = left;
-                clearSlots(i + 1, count);
-                return i + 1;
-            }
-            left -= length;
-        }
-        return count;
-    }
-
-    private void clearSlots(int from, int to) {
-        java.util.Arrays.fill(gather, from, to, null);
-        java.util.Arrays.fill(gatherOwners, from, to, null);
-    }
-
-    /**
-     * Runs the send loop over a file region; each {@code transferTo} is one pass, reported as
-     * seed 001's {@code Sent n} / {@code WouldBlock n} / {@code Done n}.
-     *
-     * @return true if the region is done, false if the socket is full
-     */
-    private boolean sendFileChunk(FileChunk chunk) throws IOException {
-        while (true) {
-            long sent = chunk.file.transferTo(chunk.position, chunk.remaining, channel);
-            if (sent <= 0) {
-                if (chunk.position >= chunk.file.size()) {
-                    throw new IOException("file region ends past the end of the file (" + chunk.file.size() + " bytes)");
-                }
-                chunk.progress.onProgress(new SendProgress.WouldBlock(0));
-                return false;
-            }
-            chunk.position += sent;
-            chunk.remaining -= sent;
-            lastActivityNanos = System.nanoTime();
-            // Poll the chunk before reporting progress so a listener that queues more output
-            // (the next DATA frame) sees a consistent queue.
-            if (chunk.remaining == 0) {
-                output.poll();
-                subtractPending(sent);
-                chunk.progress.onProgress(new SendProgress.Done(sent));
-                return true;
-            }
-            subtractPending(sent);
-            chunk.progress.onProgress(new SendProgress.Sent(sent));
-        }
-    }
-
-    private void addPending(long bytes) {
-        pendingBytes += bytes;
-        if (writable && pendingBytes > listener.config().writeHighWatermark()) {
-            writable = false;
-            updateInterest();
-            handler.onWritabilityChanged(false);
-        }
-    }
-
-    private void subtractPending(long bytes) {
-        pendingBytes -= bytes;
-        if (!writable && pendingBytes <= listener.config().writeLowWatermark()) {
-            writable = true;
-            updateInterest();
-            handler.onWritabilityChanged(true);
-        }
+    /** {@link NioOutput}: the queue crossed a watermark; reading follows writability. */
+    void writabilityChanged(boolean nowWritable) {
+        updateInterest();
+        handler.onWritabilityChanged(nowWritable);
     }
 
     private void updateInterest() {
@@ -589,14 +333,7 @@ final class NioConnection implements Connection {
             return;
         }
         if (!reset && !output.isEmpty()) {
-            try {
-                // One last non-blocking attempt: a goodbye frame usually fits the socket buffer.
-                while (!output.isEmpty() && output.peek() instanceof ByteBuffer && sendBuffers()) {
-                    // keep going while buffers drain completely
-                }
-            } catch (IOException ignored) {
-                // the peer is gone; closing anyway
-            }
+            output.sendLastWords();
         }
         open = false;
         if (reset) {
@@ -614,8 +351,7 @@ final class NioConnection implements Connection {
         } catch (IOException e) {
             LOG.debug("{}: close failed: {}", this, e.toString());
         }
-        output.clear();
-        pendingBytes = 0;
+        output.discard();
         loop.deregister(this);
         listener.connectionClosed();
         if (handler != null) {
@@ -633,21 +369,5 @@ final class NioConnection implements Connection {
         }
     }
 
-    /** A queued file region. Loop thread only. */
-    private static final class FileChunk {
-        final FileChannel file;
-        final ProgressListener progress;
-        /** Read into gathering writes (small) rather than sent with transferTo. */
-        final boolean gathered;
-        long position;
-        long remaining;
 
-        FileChunk(FileChannel file, long position, long count, ProgressListener progress) {
-            this.file = file;
-            this.position = position;
-            this.remaining = count;
-            this.progress = progress;
-            this.gathered = count <= GATHER_MAX;
-        }
-    }
 }

@@ -1,4 +1,4 @@
-package dev.weft.http2;
+package dev.weft.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The request body's hand-over between loop and handler, and its flow-control credit. */
+/** The request body's hand-over between loop and handler, and the credit it gives back (HTTP/2 window, HTTP/1.1 reads). */
 @Timeout(10)
-class RequestBodyTest {
+class RequestBodyBufferTest {
     private final AtomicInteger credited = new AtomicInteger();
-    private final RequestBody body = new RequestBody(-1, credited::addAndGet);
+    private final RequestBodyBuffer body = new RequestBodyBuffer(-1, credited::addAndGet);
 
     @Test
     void creditsEachChunkAsTheHandlerTakesIt() throws IOException {
@@ -100,5 +100,33 @@ class RequestBodyTest {
         body.fail(new IOException("gone"));
         assertEquals(10, credited.get(), "buffered data credited back on failure");
         assertThrows(IOException.class, body::next);
+    }
+
+    @Test
+    void countsEveryOctetReceivedReadOrNot() throws IOException {
+        body.offer(ByteBuffer.allocate(40));
+        body.offer(ByteBuffer.allocate(2));
+        body.next();
+        body.close();
+        body.offer(ByteBuffer.allocate(8)); // discarded, still received
+        assertEquals(50, body.received());
+        assertEquals(50, credited.get());
+    }
+
+    @Test
+    void firstReadRunsOnceBeforeTheFirstWaitAndNotForAFinishedBody() throws IOException {
+        AtomicInteger continues = new AtomicInteger();
+        RequestBodyBuffer waiting = new RequestBodyBuffer(3, credited::addAndGet, continues::incrementAndGet);
+        waiting.offer(ByteBuffer.allocate(3));
+        waiting.next();
+        waiting.end(Headers.empty());
+        assertEquals(StreamContent.END, waiting.next());
+        assertEquals(1, continues.get(), "once, on the first read");
+        assertEquals(3, waiting.contentLength().getAsLong());
+
+        RequestBodyBuffer complete = new RequestBodyBuffer(0, credited::addAndGet, continues::incrementAndGet);
+        complete.end(Headers.empty());
+        assertEquals(StreamContent.END, complete.next());
+        assertEquals(1, continues.get(), "a body already ended asks for nothing");
     }
 }
