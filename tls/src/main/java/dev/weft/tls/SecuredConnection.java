@@ -46,29 +46,29 @@ final class SecuredConnection implements Connection {
     @Override
     public void write(ByteBuffer buffer) {
         checkLoop();
-        session.queue(buffer);
+        session.out.queue(buffer);
     }
 
     @Override
     public void writeFile(FileChannel file, long position, long count, ProgressListener listener) {
         checkLoop();
-        session.queueFile(file, position, count, listener);
+        session.out.queueFile(file, position, count, listener);
     }
 
     @Override
     public void flush() {
         checkLoop();
-        session.pump();
+        session.out.pump();
     }
 
     @Override
     public boolean isWritable() {
-        return session.securedWritable();
+        return session.out.securedWritable();
     }
 
     @Override
     public long pendingOutputBytes() {
-        return session.plainPending() + raw.pendingOutputBytes();
+        return session.out.plainPending() + raw.pendingOutputBytes();
     }
 
     /** Files are read and encrypted in user space: TLS records cannot be made by {@code sendfile}. */
@@ -91,7 +91,7 @@ final class SecuredConnection implements Connection {
     @Override
     public void shutdownOutput() {
         checkLoop();
-        session.shutdownOutput();
+        session.out.shutdownOutput();
     }
 
     @Override

@@ -1,17 +1,11 @@
 package dev.weft.tls;
 
-import dev.weft.api.ProgressListener;
-import dev.weft.api.SendProgress;
 import dev.weft.spi.Cancellable;
 import dev.weft.spi.Connection;
 import dev.weft.spi.ConnectionHandler;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -30,36 +24,23 @@ import org.slf4j.LoggerFactory;
  * protocol in a per-loop scratch buffer, valid during its {@code onRead} only, as the transport's
  * own buffers are.
  *
- * <p><b>Output</b>: the protocol's buffers and file regions wait in order as plaintext
- * ({@link #output}); a flush encrypts them into batches of whole records handed to the raw
- * connection, until it turns unwritable; its writability coming back resumes the pump. The
- * secured connection turns unwritable over {@link #PLAIN_HIGH} bytes of plaintext waiting or when
- * the raw connection is, and writable again under {@link #PLAIN_LOW} with the raw one writable.
+ * <p><b>Output</b> is {@link TlsOutput}'s ({@link #out}): the plaintext queue, the encryption
+ * passes and the secured connection's writability.
  *
  * <p><b>Dead loops</b>: every engine call either makes progress or ends the loop; an engine that
  * makes none {@link #MAX_IDLE_SPINS} times running fails the connection.
  *
- * <p>Ownership: every field is owned by the connection's event loop; the only entry from other
- * threads is {@link SecuredConnection#close()}, which hops to the loop.
+ * <p>Ownership: every field is owned by the connection's event loop (this class: the engine's
+ * input, the handshake, the protocol handler and the lifecycle; {@link TlsOutput}: the output);
+ * the only entry from other threads is {@link SecuredConnection#close()}, which hops to the loop.
  */
 final class TlsSession implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(TlsSession.class);
-    /** Plaintext waiting over which the secured connection turns unwritable. */
-    static final int PLAIN_HIGH = 64 * 1024;
-    /** Plaintext waiting under which it turns writable again (with the raw connection writable). */
-    static final int PLAIN_LOW = 32 * 1024;
-    /** Bytes of a file region read and encrypted per pass: four full TLS records. */
-    private static final int FILE_READ = 4 * 16 * 1024;
-    /** Records per output batch handed to the raw connection. */
-    private static final int RECORDS_PER_BATCH = 4;
-    /** Buffers per gathering wrap. */
-    private static final int MAX_GATHER = 64;
     /** Engine calls in a row that move nothing before the connection is failed (never a dead loop). */
     private static final int MAX_IDLE_SPINS = 16;
     /** TLS record content type of a handshake message: the first byte every client sends. */
     private static final int HANDSHAKE_RECORD = 0x16;
-    private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
-    /** Per-loop scratch buffers: decrypted input and file reads. Each loop thread has its own. */
+    /** Per-loop scratch buffer for decrypted input. Each loop thread has its own. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final Connection raw;
@@ -68,20 +49,13 @@ final class TlsSession implements ConnectionHandler {
     private final TlsLayer.Application application;
     private final SecuredConnection secured;
     private final Cancellable handshakeTimer;
-    private final ArrayDeque<Object> output = new ArrayDeque<>();
-    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    /** The output side: plaintext queue, encryption passes, secured writability. */
+    final TlsOutput out;
     private ConnectionHandler inner;
     /** Ciphertext of a partial record carried to the next read, in write mode; null when none. */
     private ByteBuffer netIn;
-    /** The output batch being filled with records, in write mode; null when none. */
-    private ByteBuffer netOut;
-    private long plainPending;
-    private boolean securedWritable = true;
     private boolean readPaused;
-    private boolean pumping;
     private boolean firstByteSeen;
-    private boolean outputShutdownRequested;
-    private boolean closeNotifySent;
     private boolean inputClosedDelivered;
     /** Set once the connection failed or was refused: later input is dropped. */
     private boolean failed;
@@ -94,6 +68,7 @@ final class TlsSession implements ConnectionHandler {
         this.engine = engine;
         this.alpnIds = alpnIds;
         this.application = application;
+        this.out = new TlsOutput(this, raw, engine);
         this.secured = new SecuredConnection(this, raw);
         engine.setHandshakeApplicationProtocolSelector((ignored, offered) -> chooseAlpn(offered));
         this.handshakeTimer = raw.eventLoop().schedule(this::handshakeTimedOut, handshakeTimeout);
@@ -251,14 +226,14 @@ final class TlsSession implements ConnectionHandler {
 
     /** @return whether the engine produced anything */
     private boolean wrapHandshake() throws SSLException {
-        SSLEngineResult result = wrapRecord(NOTHING, 0, 1);
-        emitNetOut();
+        SSLEngineResult result = out.wrapRecord(TlsOutput.NOTHING, 0, 1);
+        out.emitNetOut();
         raw.flush();
         if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
             handshakeFinished();
         }
         if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-            closeNotifySent = true;
+            out.markCloseNotifySent();
         }
         return result.bytesProduced() > 0;
     }
@@ -366,229 +341,6 @@ final class TlsSession implements ConnectionHandler {
         raw.shutdownOutput();
     }
 
-    // ---- output -----------------------------------------------------------------------------
-
-    void queue(ByteBuffer buffer) {
-        if (outputClosed() || !buffer.hasRemaining()) {
-            return;
-        }
-        output.add(buffer);
-        plainPending += buffer.remaining();
-        updateWritability();
-    }
-
-    void queueFile(FileChannel file, long position, long count, ProgressListener listener) {
-        if (outputClosed()) {
-            return;
-        }
-        if (count == 0) {
-            listener.onProgress(new SendProgress.Done(0));
-            return;
-        }
-        output.add(new FileChunk(file, position, count, listener));
-        plainPending += count;
-        updateWritability();
-    }
-
-    private boolean outputClosed() {
-        return failed || !raw.isOpen() || outputShutdownRequested || closeNotifySent;
-    }
-
-    boolean securedWritable() {
-        return securedWritable;
-    }
-
-    long plainPending() {
-        return plainPending;
-    }
-
-    void shutdownOutput() {
-        if (outputShutdownRequested || !raw.isOpen()) {
-            return;
-        }
-        outputShutdownRequested = true;
-        pump();
-    }
-
-    /** Encrypts queued output while the raw connection is writable; then sends. */
-    void pump() {
-        if (pumping || !raw.isOpen() || failed) {
-            return;
-        }
-        pumping = true;
-        try {
-            while (!output.isEmpty() && raw.isOpen() && raw.isWritable()) {
-                if (output.peek() instanceof FileChunk chunk) {
-                    encryptFileChunk(chunk);
-                } else {
-                    encryptBuffers(false);
-                }
-            }
-            if (output.isEmpty() && outputShutdownRequested && !closeNotifySent && raw.isOpen()) {
-                sendCloseNotify();
-                emitNetOut();
-                raw.shutdownOutput();
-            } else {
-                emitNetOut();
-            }
-        } catch (SSLException e) {
-            pumping = false;
-            fail(e);
-            return;
-        } catch (IOException e) {
-            pumping = false;
-            LOG.warn("connection {} from {}: reading a file to encrypt failed: {}; closing", raw.id(), raw.remoteAddress(),
-                    e.toString());
-            failed = true;
-            output.clear();
-            plainPending = 0;
-            raw.abort();
-            return;
-        } finally {
-            pumping = false;
-        }
-        if (raw.isOpen()) {
-            raw.flush();
-        }
-        updateWritability();
-    }
-
-    /**
-     * Encrypts the buffers at the head of the queue.
-     *
-     * @param regardless keep going when the raw connection turns unwritable (closing: what is
-     *     queued now is the goodbye)
-     */
-    private void encryptBuffers(boolean regardless) throws SSLException {
-        int count = 0;
-        for (Object entry : output) {
-            if (!(entry instanceof ByteBuffer buffer) || count == MAX_GATHER) {
-                break;
-            }
-            gather[count++] = buffer;
-        }
-        int start = 0;
-        try {
-            while (start < count) {
-                SSLEngineResult result = wrapRecord(gather, start, count - start);
-                if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    throw new SSLException("TLS output already closed");
-                }
-                if (result.bytesConsumed() == 0) {
-                    throw new SSLException("the TLS engine took no plaintext");
-                }
-                plainPending -= result.bytesConsumed();
-                while (start < count && !gather[start].hasRemaining()) {
-                    output.poll();
-                    start++;
-                }
-                if (!regardless && !raw.isWritable()) {
-                    return;
-                }
-            }
-        } finally {
-            Arrays.fill(gather, 0, count, null);
-        }
-    }
-
-    private void encryptFileChunk(FileChunk chunk) throws IOException {
-        ByteBuffer plain = SCRATCH.get().file();
-        plain.clear().limit((int) Math.min(plain.capacity(), chunk.remaining));
-        while (plain.hasRemaining()) {
-            int read = chunk.file.read(plain, chunk.position + plain.position());
-            if (read < 0) {
-                throw new IOException("file region ends past the end of the file (" + chunk.file.size() + " bytes)");
-            }
-        }
-        plain.flip();
-        int took = plain.remaining();
-        ByteBuffer[] one = {plain};
-        while (plain.hasRemaining()) {
-            SSLEngineResult result = wrapRecord(one, 0, 1);
-            if (result.getStatus() == SSLEngineResult.Status.CLOSED || result.bytesConsumed() == 0) {
-                throw new SSLException("the TLS engine took no plaintext");
-            }
-        }
-        chunk.position += took;
-        chunk.remaining -= took;
-        plainPending -= took;
-        // Poll before reporting so a listener that queues the next region sees a consistent queue.
-        if (chunk.remaining == 0) {
-            output.poll();
-            chunk.listener.onProgress(new SendProgress.Done(took));
-        } else {
-            chunk.listener.onProgress(new SendProgress.Sent(took));
-        }
-    }
-
-    /** Wraps one record into the current batch, starting a new batch when it has no room for one. */
-    private SSLEngineResult wrapRecord(ByteBuffer[] sources, int offset, int length) throws SSLException {
-        int packet = engine.getSession().getPacketBufferSize();
-        if (netOut != null && netOut.remaining() < packet) {
-            emitNetOut();
-        }
-        if (netOut == null || netOut.remaining() < packet) {
-            netOut = ByteBuffer.allocate(RECORDS_PER_BATCH * packet);
-        }
-        SSLEngineResult result = engine.wrap(sources, offset, length, netOut);
-        if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-            // The session's packet size grew (it can after the handshake): a larger batch, once.
-            emitNetOut();
-            netOut = ByteBuffer.allocate(RECORDS_PER_BATCH * engine.getSession().getPacketBufferSize());
-            result = engine.wrap(sources, offset, length, netOut);
-        }
-        return result;
-    }
-
-    /** Hands the batch's records to the raw connection: the batch itself when mostly full, else a copy. */
-    private void emitNetOut() {
-        if (netOut == null || netOut.position() == 0 || !raw.isOpen()) {
-            return;
-        }
-        netOut.flip();
-        if (netOut.remaining() >= netOut.capacity() / 2) {
-            ByteBuffer full = netOut;
-            netOut = null;
-            raw.write(full);
-        } else {
-            ByteBuffer exact = ByteBuffer.allocate(netOut.remaining());
-            exact.put(netOut).flip();
-            netOut.clear();
-            raw.write(exact);
-        }
-    }
-
-    private void sendCloseNotify() throws SSLException {
-        closeNotifySent = true;
-        engine.closeOutbound();
-        for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
-            if (wrapRecord(NOTHING, 0, 1).bytesProduced() == 0) {
-                break;
-            }
-        }
-    }
-
-    private void updateWritability() {
-        boolean now = securedWritable
-                ? raw.isWritable() && plainPending <= PLAIN_HIGH
-                : raw.isWritable() && plainPending <= PLAIN_LOW;
-        if (now != securedWritable) {
-            securedWritable = now;
-            if (inner != null) {
-                inner.onWritabilityChanged(now);
-            }
-        }
-    }
-
-    @Override
-    public void onWritabilityChanged(boolean writable) {
-        if (writable && !pumping) {
-            pump();
-        } else {
-            updateWritability();
-        }
-    }
-
     // ---- ending -----------------------------------------------------------------------------
 
     /** Sends the queued buffers (not files) and close_notify, then closes. Loop thread. */
@@ -596,24 +348,12 @@ final class TlsSession implements ConnectionHandler {
         if (!raw.isOpen()) {
             return;
         }
-        if (!failed && !closeNotifySent && !pumping) {
-            try {
-                while (!output.isEmpty() && output.peek() instanceof ByteBuffer) {
-                    encryptBuffers(true);
-                }
-                sendCloseNotify();
-                emitNetOut();
-            } catch (SSLException e) {
-                LOG.debug("connection {}: TLS goodbye failed: {}", raw.id(), e.getMessage());
-            }
-        }
-        output.clear();
-        plainPending = 0;
+        out.goodbye();
         raw.close();
     }
 
     /** The handshake or a record failed: one log line, the engine's alert to the peer, then close. */
-    private void fail(Exception e) {
+    void fail(Exception e) {
         if (failed) {
             return;
         }
@@ -625,21 +365,30 @@ final class TlsSession implements ConnectionHandler {
         if (!(e instanceof SSLException)) {
             LOG.debug("connection {}: TLS failure", raw.id(), e);
         }
-        output.clear();
-        plainPending = 0;
-        try {
-            // The engine has queued its alert: wrapping delivers it.
-            engine.closeOutbound();
-            for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
-                if (wrapRecord(NOTHING, 0, 1).bytesProduced() == 0) {
-                    break;
-                }
-            }
-            emitNetOut();
-        } catch (SSLException | RuntimeException ignored) {
-            // no alert then; the close says enough
-        }
+        out.alert();
         raw.close();
+    }
+
+    /** @return whether the connection failed or was refused (its output is dropped) */
+    boolean failed() {
+        return failed;
+    }
+
+    /** The output side failed on its own (a file read): later input is dropped too. */
+    void markFailed() {
+        failed = true;
+    }
+
+    /** The secured connection's writability changed: the protocol hears it once it is open. */
+    void securedWritabilityChanged(boolean writable) {
+        if (inner != null) {
+            inner.onWritabilityChanged(writable);
+        }
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        out.rawWritabilityChanged(writable);
     }
 
     @Override
@@ -665,34 +414,16 @@ final class TlsSession implements ConnectionHandler {
     @Override
     public void onClosed(Throwable cause) {
         handshakeTimer.cancel();
-        output.clear();
-        plainPending = 0;
+        out.released();
         netIn = null;
-        netOut = null;
         if (inner != null) {
             inner.onClosed(cause);
-        }
-    }
-
-    /** A queued file region, read and encrypted piece by piece. Loop thread only. */
-    private static final class FileChunk {
-        final FileChannel file;
-        final ProgressListener listener;
-        long position;
-        long remaining;
-
-        FileChunk(FileChannel file, long position, long count, ProgressListener listener) {
-            this.file = file;
-            this.position = position;
-            this.remaining = count;
-            this.listener = listener;
         }
     }
 
     /** A loop thread's scratch buffers, shared by its connections (one callback runs at a time). */
     private static final class Scratch {
         private ByteBuffer app;
-        private final ByteBuffer file = ByteBuffer.allocateDirect(FILE_READ);
 
         ByteBuffer app(SSLEngine engine) {
             int size = engine.getSession().getApplicationBufferSize();
@@ -704,10 +435,6 @@ final class TlsSession implements ConnectionHandler {
 
         void growApp(SSLEngine engine) {
             app = ByteBuffer.allocate(Math.max(app.capacity() * 2, engine.getSession().getApplicationBufferSize()));
-        }
-
-        ByteBuffer file() {
-            return file;
         }
     }
 }
