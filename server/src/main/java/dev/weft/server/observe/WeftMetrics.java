@@ -122,7 +122,6 @@ public final class WeftMetrics implements ExchangeObserver, AutoCloseable {
 
     @Override
     public void exchangeCompleted(CompletedExchange exchange) {
-        completed.increment();
         String protocol = exchange.protocol();
         int status = exchange.status();
         exchanges.computeIfAbsent(protocol + ' ' + status, key -> Counter.builder("weft.exchanges")
@@ -137,6 +136,8 @@ public final class WeftMetrics implements ExchangeObserver, AutoCloseable {
         if (status == 413) {
             bodyTooLarge.increment();
         }
+        // Last, so that a scrape that sees an exchange no longer active also sees it in every total.
+        completed.increment();
     }
 
     @Override

@@ -168,13 +168,8 @@ class ObservabilityIT {
                 assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
             }
 
-            String after = get(admin, "/metrics").body();
-            assertEquals(5, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"200\"}"), after);
-            assertEquals(1, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"413\"}"), after);
-            assertEquals(6, sample(after, "weft_exchange_duration_seconds_count{protocol=\"http/1.1\"}"), after);
-            assertTrue(sample(after, "weft_request_bytes_total") >= 5 + 100_000, after);
-            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"headers_too_large\"}"), after);
-            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"body_too_large\"}"), after);
+            // The peer reads the answer before the server has recorded the exchange (the observer runs
+            // once the last byte is written), so wait for it to end before reading the totals.
             Poll.until("the held upload's RAM and disk given back", Duration.ofSeconds(10), () -> {
                 try {
                     String now = get(admin, "/metrics").body();
@@ -184,6 +179,13 @@ class ObservabilityIT {
                     throw new AssertionError(e);
                 }
             });
+            String after = get(admin, "/metrics").body();
+            assertEquals(5, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"200\"}"), after);
+            assertEquals(1, sample(after, "weft_exchanges_total{protocol=\"http/1.1\",status=\"413\"}"), after);
+            assertEquals(6, sample(after, "weft_exchange_duration_seconds_count{protocol=\"http/1.1\"}"), after);
+            assertTrue(sample(after, "weft_request_bytes_total") >= 5 + 100_000, after);
+            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"headers_too_large\"}"), after);
+            assertEquals(1, sample(after, "weft_defence_trips_total{defence=\"body_too_large\"}"), after);
             Poll.until("an access log line per HTTP/1.1 exchange", Duration.ofSeconds(10), () -> {
                 List<String> lines = weft.stderr().lines().filter(l -> l.contains(" http/1.1 \"")).toList();
                 return lines.size() == 6
