@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # e2e-tls.sh: S1 (GET /hello) and S2 (GET a 1 MiB file) over TLS (h2 by ALPN), Weft on nio and
-# epoll against Netty 4.2 (JDK SSLEngine, like Weft), nghttpd and h2o (both OpenSSL), in one
+# epoll against Netty 4.2 and Jetty 12.1 (both JDK SSLEngine, like Weft), nghttpd and h2o (both OpenSSL), in one
 # interleaved run. Every server is pinned to CPU $SERVER_CPU with one event loop / thread, h2load
 # to $CLIENT_CPU. Each round starts every server in turn (the order rotates per round), warms it,
 # then measures each scenario for $DURATION s after $WARMUP s: req/s, MiB/s, failures and the
@@ -10,7 +10,7 @@
 # The certificate is an EC P-256 one made by openssl for this run (TLS 1.3, the cipher each
 # server prefers; h2load prints it and it is kept in the results).
 #
-# Knobs: ROUNDS=2 DURATION=10 WARMUP=3 JIT_WARMUP=10 SERVERS="weft-nio weft-epoll netty nghttpd h2o"
+# Knobs: ROUNDS=2 DURATION=10 WARMUP=3 JIT_WARMUP=10 SERVERS="weft-nio weft-epoll netty jetty nghttpd h2o"
 #   PORT=23080 SERVER_CPU=0 CLIENT_CPU=1 WEFT_NO_BUILD=1 (skip the build). Prints a markdown table
 #   and keeps everything under benchmarks/results/e2e-tls-<time>/. Every load run is bounded in
 #   time; servers are stopped by pid.
@@ -24,7 +24,7 @@ ROUNDS="${ROUNDS:-2}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-3}"
 JIT_WARMUP="${JIT_WARMUP:-10}"
-SERVERS="${SERVERS:-weft-nio weft-epoll netty nghttpd h2o}"
+SERVERS="${SERVERS:-weft-nio weft-epoll netty jetty nghttpd h2o}"
 PORT="${PORT:-23080}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
@@ -94,6 +94,9 @@ start_server() {
     netty)
       taskset -c "$SERVER_CPU" "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR" dev.weft.benchmarks.load.NettyPeer \
         --port "$PORT" --loops 1 --root "$ROOT/demo" --tls-cert "$CERT" --tls-key "$KEY" >>"$log" 2>&1 & ;;
+    jetty)
+      taskset -c "$SERVER_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.JettyPeer \
+        --port "$PORT" --root "$ROOT/demo" --tls-cert "$CERT" --tls-key "$KEY" >>"$log" 2>&1 & ;;
     nghttpd)
       taskset -c "$SERVER_CPU" nghttpd -n 1 -d "$ROOT/demo" "$PORT" "$KEY" "$CERT" >>"$log" 2>&1 & ;;
     h2o)
@@ -106,8 +109,8 @@ start_server() {
 url() { # url SERVER SCENARIO
   local base="https://127.0.0.1:$PORT"
   case "$1:$2" in
-    weft-*:S1|netty:S1) echo "$base/hello" ;;
-    weft-*:S2|netty:S2) echo "$base/files/1m.bin" ;;
+    weft-*:S1|netty:S1|jetty:S1) echo "$base/hello" ;;
+    weft-*:S2|netty:S2|jetty:S2) echo "$base/files/1m.bin" ;;
     *:S1) echo "$base/hello.txt" ;;
     *:S2) echo "$base/1m.bin" ;;
   esac
@@ -145,7 +148,7 @@ for round in $(seq 1 "$ROUNDS"); do
   order=("${order[@]:1}" "${order[0]}")
 done
 
-# The table: the mean over rounds, and each as a ratio to Netty (the JDK-TLS peer).
+# The table: the mean over rounds, and each as a ratio to Netty and (S2) Jetty, the JDK-TLS peers.
 python3 - "$RESULTS" "$DURATION" <<'PY'
 import csv, sys, collections
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
@@ -157,15 +160,16 @@ def mean(key, field):
     values = [float(r[field]) for r in agg[key]]
     return sum(values) / len(values) if values else 0.0
 servers = list(dict.fromkeys(r['server'] for r in rows))
-print("| server | S1 req/s | S1 vs netty | S1 req per CPU-s | S2 MiB/s | S2 vs netty | S2 MiB per CPU-s | failed | cipher |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| server | S1 req/s | S1 vs netty | S1 req per CPU-s | S2 MiB/s | S2 vs netty | S2 vs jetty | S2 MiB per CPU-s | failed | cipher |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for s in servers:
     s1, s2, n1, n2 = (s, 'S1'), (s, 'S2'), ('netty', 'S1'), ('netty', 'S2')
     r1, m2 = mean(s1, 'req_s'), mean(s2, 'mib_s')
     c1, c2 = mean(s1, 'cpu_s'), mean(s2, 'cpu_s')
     base1, base2 = mean(n1, 'req_s') or float('nan'), mean(n2, 'mib_s') or float('nan')
+    jetty2 = mean(('jetty', 'S2'), 'mib_s') or float('nan')
     failed = sum(int(r['failed']) for r in agg[s1] + agg[s2] if r['failed'].isdigit())
     cipher = agg[s1][0]['cipher'] if agg[s1] else '?'
-    print(f"| {s} | {r1:,.0f} | {r1 / base1:.2f} | {r1 * duration / c1 if c1 else 0:,.0f} | {m2:,.1f} | {m2 / base2:.2f} "
+    print(f"| {s} | {r1:,.0f} | {r1 / base1:.2f} | {r1 * duration / c1 if c1 else 0:,.0f} | {m2:,.1f} | {m2 / base2:.2f} | {m2 / jetty2:.2f} "
           f"| {m2 * duration / c2 if c2 else 0:,.1f} | {failed} | {cipher} |")
 PY

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# http1.sh: HTTP/1.1 with wrk: Weft (nio, epoll) against Netty 4.2's HttpServerCodec (NettyHttp1Peer),
-# interleaved in one run, as ratios. Jetty joins when JETTY_CMD is set (a command line that serves
-# the demo routes on $PORT; see benchmarks/README.md).
+# http1.sh: HTTP/1.1 with wrk: Weft (nio, epoll) against Netty 4.2's HttpServerCodec (NettyHttp1Peer)
+# and Jetty 12.1's HttpConnectionFactory (JettyPeer --protocol http1), interleaved in one run, as ratios.
 #
 # Every server runs pinned to CPU $SERVER_CPU with one event loop; wrk runs pinned to CPU $CLIENT_CPU.
 # Each round starts every server in turn (the order rotates per round), warms its JIT, then measures:
@@ -11,7 +10,7 @@
 # CPU seconds (utime+stime from /proc/<pid>/stat), reported as CPU microseconds per request: on a
 # busy machine req/s says who got the CPU, CPU per request says who needs less of it.
 #
-# Knobs (environment): ROUNDS=2 DURATION=10 JIT_WARMUP=20 TRANSPORTS="nio epoll" SCENARIOS="H1 H2"
+# Knobs (environment): ROUNDS=2 DURATION=10 JIT_WARMUP=20 TRANSPORTS="nio epoll" PEERS="netty jetty" SCENARIOS="H1 H2"
 #   PORT=24080 SERVER_CPU=0 CLIENT_CPU=1 WEFT_NO_BUILD=1 (skip the build) WEFT_JAVA_OPTS=...
 # Prints a markdown table (and writes it to benchmarks/results/http1-<time>/table.md).
 # Every load run is bounded in time; servers are stopped by pid when the script ends.
@@ -26,6 +25,7 @@ DURATION="${DURATION:-10}"
 JIT_WARMUP="${JIT_WARMUP:-20}"
 TRANSPORTS="${TRANSPORTS:-nio epoll}"
 SCENARIOS="${SCENARIOS:-H1 H2}"
+PEERS="${PEERS:-netty jetty}"
 PORT="${PORT:-24080}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
@@ -79,8 +79,8 @@ start_server() {
         dev.weft.benchmarks.load.NettyHttp1Peer --port "$PORT" --loops 1 --root "$ROOT/demo" >>"$log" 2>&1 &
       ;;
     jetty)
-      # shellcheck disable=SC2086
-      taskset -c "$SERVER_CPU" $JETTY_CMD >>"$log" 2>&1 &
+      taskset -c "$SERVER_CPU" "$JAVA" -cp "$JAR" dev.weft.benchmarks.load.JettyPeer --protocol http1 \
+        --port "$PORT" --root "$ROOT/demo" >>"$log" 2>&1 &
       ;;
   esac
   SERVER_PID=$!
@@ -124,8 +124,7 @@ PY
 
 SERVERS=()
 for t in $TRANSPORTS; do SERVERS+=("weft-$t"); done
-SERVERS+=("netty")
-[ -n "${JETTY_CMD:-}" ] && SERVERS+=("jetty")
+for p in $PEERS; do SERVERS+=("$p"); done
 
 for round in $(seq 1 "$ROUNDS"); do
   n=${#SERVERS[@]}

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One request and its response. The handler runs in {@link #run()} on a virtual thread of its
  * own; the response is encoded on that thread and handed to the connection's loop in pieces
- * ({@link Http1Connection.Piece}). Small responses go in one piece and the thread does not wait;
+ * ({@link Piece}). Small responses go in one piece and the thread does not wait;
  * streamed content waits, piece by piece, until the connection is writable again, so it is
  * pulled only as fast as the peer reads.
  *
@@ -127,7 +127,7 @@ final class Exchange implements Runnable {
             if (!isAborted()) {
                 LOG.warn("http/1.1 {} {}: sending the response failed", head.method(), head.target(), failure);
                 failed = true;
-                connection.submit(this, Http1Connection.Piece.failed());
+                connection.submit(this, Piece.failed());
                 submitted = true;
             }
         } finally {
@@ -137,7 +137,7 @@ final class Exchange implements Runnable {
             Thread.interrupted(); // a late abort must not leak into whatever this thread does next
             if (!submitted && !isAborted()) {
                 failed = true;
-                connection.submit(this, Http1Connection.Piece.failed());
+                connection.submit(this, Piece.failed());
             }
             finish();
         }
@@ -198,7 +198,7 @@ final class Exchange implements Runnable {
             ByteBuffer out = encoder.head(status, response.headers(), Framing.NONE, announced, connectionField(http10),
                     HttpDate.now(), 0);
             logDropped(encoder);
-            connection.submit(this, Http1Connection.Piece.ending(keepAlive, out));
+            connection.submit(this, Piece.ending(keepAlive, out));
             return true;
         }
         switch (content) {
@@ -214,9 +214,9 @@ final class Exchange implements Runnable {
                 if (inline) {
                     out.limit(out.limit() + length);
                     out.put(out.limit() - length, data, data.position(), length);
-                    connection.submit(this, Http1Connection.Piece.ending(keepAlive, out));
+                    connection.submit(this, Piece.ending(keepAlive, out));
                 } else {
-                    connection.submit(this, Http1Connection.Piece.ending(keepAlive, out, data));
+                    connection.submit(this, Piece.ending(keepAlive, out, data));
                 }
                 return true;
             }
@@ -233,7 +233,7 @@ final class Exchange implements Runnable {
             throws IOException {
         if (region.count() == 0) {
             ByteBuffer out = encoder.head(status, headers, Framing.LENGTH, 0, connectionField(http10), HttpDate.now(), 0);
-            connection.submit(this, Http1Connection.Piece.ending(keepAlive, out));
+            connection.submit(this, Piece.ending(keepAlive, out));
             return true;
         }
         // Opened here, on the handler thread: opening a file may block. A missing or short file
@@ -249,7 +249,7 @@ final class Exchange implements Runnable {
             logDropped(encoder);
             handedOver = true;
             bytesOut = region.count();
-            connection.submit(this, Http1Connection.Piece.file(keepAlive, out, channel, region.offset(), region.count(),
+            connection.submit(this, Piece.file(keepAlive, out, channel, region.offset(), region.count(),
                     region.progress()));
             return true;
         } finally {
@@ -271,7 +271,7 @@ final class Exchange implements Runnable {
             }
             ByteBuffer out = encoder.head(status, headers, framing, declared, connectionField(http10), HttpDate.now(), 0);
             logDropped(encoder);
-            await(connection.submit(this, Http1Connection.Piece.more(out)));
+            await(connection.submit(this, Piece.more(out)));
             long sent = 0;
             while (true) {
                 StreamContent next = source.next();
@@ -287,9 +287,9 @@ final class Exchange implements Runnable {
                         if (framing == Framing.LENGTH && sent > declared) {
                             throw new IOException("streamed content is longer than its declared " + declared + " bytes");
                         }
-                        Http1Connection.Piece piece = framing == Framing.CHUNKED
-                                ? Http1Connection.Piece.more(ResponseEncoder.chunkHeader(length), bytes, ResponseEncoder.chunkEnd())
-                                : Http1Connection.Piece.more(bytes);
+                        Piece piece = framing == Framing.CHUNKED
+                                ? Piece.more(ResponseEncoder.chunkHeader(length), bytes, ResponseEncoder.chunkEnd())
+                                : Piece.more(bytes);
                         await(connection.submit(this, piece));
                     }
                     case StreamContent.Trailers trailers -> {
@@ -309,9 +309,9 @@ final class Exchange implements Runnable {
             throw new IOException("streamed content ended after " + sent + " of its declared " + declared + " bytes");
         }
         if (framing == Framing.CHUNKED) {
-            connection.submit(this, Http1Connection.Piece.ending(keepAlive, encoder.lastChunk(trailers)));
+            connection.submit(this, Piece.ending(keepAlive, encoder.lastChunk(trailers)));
         } else {
-            connection.submit(this, Http1Connection.Piece.ending(keepAlive));
+            connection.submit(this, Piece.ending(keepAlive));
         }
         return true;
     }

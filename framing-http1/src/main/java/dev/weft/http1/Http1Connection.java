@@ -2,8 +2,6 @@ package dev.weft.http1;
 
 import dev.weft.api.BasicRequest;
 import dev.weft.api.ExchangeResources;
-import dev.weft.api.ProgressListener;
-import dev.weft.api.SendProgress;
 import dev.weft.http1.core.BodyFraming;
 import dev.weft.http1.core.Http1Limits;
 import dev.weft.http1.core.RequestDecoder;
@@ -18,13 +16,8 @@ import dev.weft.spi.Protocol;
 import dev.weft.spi.ProtocolContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -45,8 +38,11 @@ import org.slf4j.LoggerFactory;
  * nobody uses.
  *
  * <p>Threading: every method but {@link #submit}, {@link #isShuttingDown} and the body callbacks
- * runs on the connection's event loop, which owns every field; handler threads come in through
- * {@code eventLoop().execute}.
+ * runs on the connection's event loop, which owns every field and the two helpers split off by
+ * concern: {@link BodyRateCheck} (the body's minimum data rate) and {@link OutputWaits} (streamed
+ * responses waiting for writability, files in flight). Handler threads come in through
+ * {@code eventLoop().execute}; the grammar is in the sans-IO {@link RequestDecoder} and
+ * {@link ResponseEncoder}.
  */
 final class Http1Connection implements ConnectionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Http1Connection.class);
@@ -88,24 +84,20 @@ final class Http1Connection implements ConnectionHandler {
     /** Loop: heads started, so that a head timer knows whether its head arrived. */
     private long headsStarted;
     private Cancellable headTimer;
-    /** Loop: checks the current request body's rate every {@code minDataRate.grace()}, or null. */
-    private Cancellable rateTimer;
-    /** Loop: body octets received since the last rate check. */
-    private long bodyBytesThisWindow;
-    /** Loop: whether the peer had a reason to stop sending in this window (reads paused, 100 Continue not yet sent). */
-    private boolean windowForgiven;
+    /** Loop: the current request body's minimum data rate; owns its timer and window. */
+    private final BodyRateCheck bodyRate;
     /** Loop: the current request waits for our 100 Continue before it sends its body. */
     private boolean awaitingContinue;
-    /** Loop: streamed responses waiting for the connection to turn writable. */
-    private final List<CompletableFuture<Void>> writableWaiters = new ArrayList<>();
-    /** Loop: file channels handed to the transport and not yet done. */
-    private final Set<FileChannel> openFiles = new HashSet<>();
+    /** Loop: the streamed responses waiting for writability and the files handed to the transport. */
+    private final OutputWaits output;
 
     Http1Connection(Connection connection, ProtocolContext context, Http1Limits limits, Function<String, Protocol> protocols) {
         this.connection = connection;
         this.context = context;
         this.protocols = protocols;
         this.decoder = new RequestDecoder(limits);
+        this.bodyRate = new BodyRateCheck(this, connection, context);
+        this.output = new OutputWaits(connection);
     }
 
     // ------------------------------------------------------------------ input
@@ -166,7 +158,7 @@ final class Http1Connection implements ConnectionHandler {
                     ByteBuffer bytes = data.bytes();
                     ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes).flip();
                     bodyBuffered += copy.remaining();
-                    bodyBytesThisWindow += copy.remaining();
+                    bodyRate.count(copy.remaining());
                     current.body.offer(copy);
                 }
                 case RequestEvent.End end -> {
@@ -216,7 +208,9 @@ final class Http1Connection implements ConnectionHandler {
             pausedForBody = body;
             pausedForHeld = pipeline;
             boolean paused = body || pipeline;
-            windowForgiven |= paused;
+            if (paused) {
+                bodyRate.forgive();
+            }
             if (paused != wasPaused && !closed) {
                 connection.setReadPaused(paused);
             }
@@ -258,12 +252,8 @@ final class Http1Connection implements ConnectionHandler {
         self[0] = exchange;
         current = exchange;
         awaitingContinue = head.expectContinue();
-        if (body != null && context.minDataRate().requestBytesPerSecond() > 0) {
-            bodyBytesThisWindow = 0;
-            windowForgiven = false;
-            long seen = headsStarted;
-            rateTimer = connection.eventLoop().schedule(() -> guarded(() -> checkBodyRate(seen)),
-                    context.minDataRate().grace());
+        if (body != null) {
+            bodyRate.start(headsStarted);
         }
         try {
             context.handlerExecutor().execute(exchange);
@@ -325,38 +315,32 @@ final class Http1Connection implements ConnectionHandler {
         closeAfterFlush();
     }
 
-    /**
-     * Loop: the minimum request body rate (Kestrel's {@code MinRequestBodyDataRate}): over each
-     * grace period in which the peer had nothing to wait for, the body must have moved
-     * {@code rate × grace} octets, or the request is answered 408 and the connection closed.
-     */
-    private void checkBodyRate(long exchangeNumber) {
-        rateTimer = null;
+    /** Loop, for {@link BodyRateCheck}: whether exchange {@code number} is still the one reading its body. */
+    boolean bodyRateApplies(long number) {
         Exchange exchange = current;
-        if (exchange == null || headsStarted != exchangeNumber || exchange.requestComplete || closing || closed
-                || upgraded != null) {
-            return;
+        return exchange != null && headsStarted == number && !exchange.requestComplete && !closing && !closed
+                && upgraded == null;
+    }
+
+    /** Loop, for {@link BodyRateCheck}: whether we stopped reading (the peer may not be to blame). */
+    boolean readsPaused() {
+        return pausedForBody || pausedForHeld;
+    }
+
+    /** Loop, for {@link BodyRateCheck}: whether the peer waits for our 100 Continue. */
+    boolean awaitingContinue() {
+        return awaitingContinue;
+    }
+
+    /** Loop, for {@link BodyRateCheck}: the body was too slow; 408 if nothing was answered yet, then close. */
+    void bodyTooSlow() {
+        boolean answer = current != null && !current.responseStarted;
+        abortCurrent(new IOException("request body slower than the minimum data rate"));
+        if (answer) {
+            answerAndClose(408, "request body slower than " + context.minDataRate().requestBytesPerSecond() + " bytes/s");
+        } else {
+            connection.close();
         }
-        long minimum = context.minDataRate().requestBytesPerSecond() * context.minDataRate().grace().toMillis() / 1000;
-        boolean forgiven = windowForgiven || pausedForBody || pausedForHeld || awaitingContinue;
-        if (!forgiven && bodyBytesThisWindow < minimum) {
-            LOG.info("http/1.1 connection {} from {}: request body slower than {} B/s ({} bytes in {}), closing",
-                    connection.id(), connection.remoteAddress(), context.minDataRate().requestBytesPerSecond(),
-                    bodyBytesThisWindow, context.minDataRate().grace());
-            context.observer().defenceTripped(Http1Protocol.NAME, ExchangeObserver.Defence.SLOW_DATA_RATE);
-            boolean answer = !exchange.responseStarted;
-            abortCurrent(new IOException("request body slower than the minimum data rate"));
-            if (answer) {
-                answerAndClose(408, "request body slower than " + context.minDataRate().requestBytesPerSecond() + " bytes/s");
-            } else {
-                connection.close();
-            }
-            return;
-        }
-        bodyBytesThisWindow = 0;
-        windowForgiven = pausedForBody || pausedForHeld;
-        rateTimer = connection.eventLoop().schedule(() -> guarded(() -> checkBodyRate(exchangeNumber)),
-                context.minDataRate().grace());
     }
 
     private void sendContinue(Exchange exchange) {
@@ -364,7 +348,7 @@ final class Http1Connection implements ConnectionHandler {
             return;
         }
         awaitingContinue = false;
-        windowForgiven = true; // the peer could not send before this
+        bodyRate.forgive(); // the peer could not send before this
         connection.write(ResponseEncoder.continueHead());
         connection.flush();
     }
@@ -397,37 +381,6 @@ final class Http1Connection implements ConnectionHandler {
     // ------------------------------------------------------------------ output
 
     /**
-     * A piece of a response handed from the handler thread to the loop.
-     *
-     * @param buffers written in order
-     * @param file a file region written after the buffers (the loop closes the channel), or null
-     * @param last whether the response ends with this piece
-     * @param keepAlive for the last piece: whether the connection may carry another exchange
-     * @param broken the response failed half-way: the connection is closed
-     * @param ready for pieces that wait: completed when the connection can take more
-     */
-    record Piece(ByteBuffer[] buffers, FileChannel file, long position, long count, ProgressListener progress,
-                 boolean last, boolean keepAlive, boolean broken, CompletableFuture<Void> ready) {
-
-        static Piece ending(boolean keepAlive, ByteBuffer... buffers) {
-            return new Piece(buffers, null, 0, 0, null, true, keepAlive, false, null);
-        }
-
-        static Piece file(boolean keepAlive, ByteBuffer head, FileChannel file, long position, long count,
-                          ProgressListener progress) {
-            return new Piece(new ByteBuffer[] {head}, file, position, count, progress, true, keepAlive, false, null);
-        }
-
-        static Piece more(ByteBuffer... buffers) {
-            return new Piece(buffers, null, 0, 0, null, false, true, false, new CompletableFuture<>());
-        }
-
-        static Piece failed() {
-            return new Piece(new ByteBuffer[0], null, 0, 0, null, true, false, true, null);
-        }
-    }
-
-    /**
      * Handler thread: hands a piece of {@code exchange}'s response to the loop.
      *
      * @return completes when the connection can take the next piece (already complete for pieces that do not wait)
@@ -437,10 +390,7 @@ final class Http1Connection implements ConnectionHandler {
         try {
             connection.eventLoop().execute(() -> guarded(() -> write(exchange, piece)));
         } catch (RejectedExecutionException e) {
-            closeQuietly(piece.file());
-            if (piece.ready() != null) {
-                piece.ready().completeExceptionally(new IOException("connection closed"));
-            }
+            OutputWaits.refuse(piece);
         }
         return ready;
     }
@@ -452,10 +402,7 @@ final class Http1Connection implements ConnectionHandler {
 
     private void write(Exchange exchange, Piece piece) {
         if (closed || exchange != current || exchange.isAborted()) {
-            closeQuietly(piece.file());
-            if (piece.ready() != null) {
-                piece.ready().completeExceptionally(new IOException("connection closed"));
-            }
+            OutputWaits.refuse(piece);
             return;
         }
         if (piece.broken()) {
@@ -470,16 +417,7 @@ final class Http1Connection implements ConnectionHandler {
             connection.write(buffer);
         }
         if (piece.file() != null) {
-            FileChannel file = piece.file();
-            ProgressListener user = piece.progress();
-            openFiles.add(file);
-            connection.writeFile(file, piece.position(), piece.count(), progress -> {
-                user.onProgress(progress);
-                if (progress instanceof SendProgress.Done) {
-                    openFiles.remove(file);
-                    closeQuietly(file);
-                }
-            });
+            output.writeFile(piece);
         }
         connection.flush();
         if (piece.last()) {
@@ -491,11 +429,7 @@ final class Http1Connection implements ConnectionHandler {
             }
             exchangeDone(exchange);
         } else if (piece.ready() != null) {
-            if (connection.isWritable()) {
-                piece.ready().complete(null);
-            } else {
-                writableWaiters.add(piece.ready());
-            }
+            output.whenWritable(piece.ready());
         }
     }
 
@@ -505,10 +439,7 @@ final class Http1Connection implements ConnectionHandler {
             return;
         }
         current = null;
-        if (rateTimer != null) {
-            rateTimer.cancel();
-            rateTimer = null;
-        }
+        bodyRate.cancel();
         if (!exchange.keepAlive || shuttingDown || decoder.isFailed()) {
             closeAfterFlush();
             return;
@@ -537,7 +468,7 @@ final class Http1Connection implements ConnectionHandler {
      * Runs loop work so that a bug of ours ends this connection cleanly instead of escaping into
      * the transport's loop.
      */
-    private void guarded(Runnable work) {
+    void guarded(Runnable work) {
         try {
             work.run();
         } catch (RuntimeException bug) {
@@ -554,20 +485,7 @@ final class Http1Connection implements ConnectionHandler {
         if (exchange != null) {
             exchange.abort(cause);
         }
-        for (CompletableFuture<Void> waiter : writableWaiters) {
-            waiter.completeExceptionally(cause);
-        }
-        writableWaiters.clear();
-    }
-
-    private static void closeQuietly(FileChannel file) {
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // read-only: nothing lost
-            }
-        }
+        output.failWaiters(cause);
     }
 
     // ------------------------------------------------------------------ transport events
@@ -597,11 +515,7 @@ final class Http1Connection implements ConnectionHandler {
             return;
         }
         guarded(() -> {
-            List<CompletableFuture<Void>> waiters = new ArrayList<>(writableWaiters);
-            writableWaiters.clear();
-            for (CompletableFuture<Void> waiter : waiters) {
-                waiter.complete(null);
-            }
+            output.wakeWaiters();
             if (current == null && !closing) {
                 processHeld();
                 afterInput();
@@ -662,14 +576,9 @@ final class Http1Connection implements ConnectionHandler {
         if (headTimer != null) {
             headTimer.cancel();
         }
-        if (rateTimer != null) {
-            rateTimer.cancel();
-        }
+        bodyRate.cancel();
         abortCurrent(new IOException("connection closed", cause));
-        for (FileChannel file : openFiles) {
-            closeQuietly(file);
-        }
-        openFiles.clear();
+        output.closeFiles();
         held = null;
         if (upgraded != null) {
             upgraded.onClosed(cause);

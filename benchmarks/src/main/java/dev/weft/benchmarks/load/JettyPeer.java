@@ -4,8 +4,21 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -24,10 +37,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * stream, 4 MiB per connection, 128 streams). Jetty's core handler API, no servlets: its fastest
  * configuration.
  *
+ * <p>With {@code --protocol http1} it serves HTTP/1.1 only (keep-alive, for {@code benchmarks/http1.sh});
+ * with {@code --tls-cert PEM --tls-key PEM} it serves TLS through the JDK's SSLEngine and picks
+ * {@code h2} (else {@code http/1.1}) by ALPN, as Weft does (for {@code benchmarks/e2e-tls.sh}). The key
+ * must be unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}, what {@code openssl req -nodes} writes).
+ *
  * <p>Lives in the benchmarks module only; never shipped.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.weft.benchmarks.load.JettyPeer [--host H]
- * [--port P] [--root DIR] [--threads N]}.
+ * [--port P] [--root DIR] [--threads N] [--protocol h2c|http1] [--tls-cert PEM --tls-key PEM]}.
  */
 public final class JettyPeer {
     private static final byte[] HELLO = "Hello, world!".getBytes(StandardCharsets.US_ASCII);
@@ -47,18 +65,72 @@ public final class JettyPeer {
         QueuedThreadPool threads = new QueuedThreadPool(Integer.parseInt(flags.get("threads", "16")), 4);
         threads.setName("jetty-peer");
         Server server = new Server(threads);
-        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(new HttpConfiguration());
-        h2c.setInitialStreamRecvWindow(1 << 20);
-        h2c.setInitialSessionRecvWindow(4 << 20);
-        h2c.setMaxConcurrentStreams(128);
-        ServerConnector connector = new ServerConnector(server, 1, 1, h2c);
+        String cert = flags.get("tls-cert", "");
+        String key = flags.get("tls-key", "");
+        ConnectionFactory[] factories;
+        String mode;
+        if (!cert.isEmpty() && !key.isEmpty()) {
+            HttpConfiguration config = new HttpConfiguration();
+            config.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+            HTTP2ServerConnectionFactory h2 = windows(new HTTP2ServerConnectionFactory(config));
+            HttpConnectionFactory http1 = new HttpConnectionFactory(config);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+            alpn.setDefaultProtocol(http1.getProtocol());
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStore(keyStore(Path.of(cert), Path.of(key)));
+            tls.setKeyStorePassword("");
+            // AES-128-GCM first, as Weft prefers it (the JDK's own order puts AES-256 first); the
+            // comparator moves the suites h2 forbids behind the allowed ones.
+            tls.setIncludeCipherSuites("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_.*_GCM_.*", "TLS_ECDHE_.*_CHACHA20_.*");
+            tls.setCipherComparator(org.eclipse.jetty.http2.HTTP2Cipher.COMPARATOR);
+            factories = new ConnectionFactory[] {
+                new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2, http1};
+            mode = "h2/http1.1 over TLS (ALPN, JDK SSLEngine)";
+        } else if (flags.get("protocol", "h2c").equals("http1")) {
+            factories = new ConnectionFactory[] {new HttpConnectionFactory(new HttpConfiguration())};
+            mode = "cleartext HTTP/1.1";
+        } else {
+            factories = new ConnectionFactory[] {windows(new HTTP2CServerConnectionFactory(new HttpConfiguration()))};
+            mode = "cleartext h2 (prior knowledge)";
+        }
+        ServerConnector connector = new ServerConnector(server, 1, 1, factories);
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new Routes(root));
         server.start();
-        System.err.println("jetty-peer: listening on " + host + ":" + port + ", files under " + root);
+        System.err.println("jetty-peer: listening on " + host + ":" + port + ", " + mode + ", files under " + root);
         server.join();
+    }
+
+    /** Weft's default windows and stream limit, so that the comparison is like for like. */
+    private static <F extends org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory> F windows(F h2) {
+        h2.setInitialStreamRecvWindow(1 << 20);
+        h2.setInitialSessionRecvWindow(4 << 20);
+        h2.setMaxConcurrentStreams(128);
+        return h2;
+    }
+
+    /** An in-memory key store (alias {@code peer}, empty password) from a PEM chain and PKCS#8 key. */
+    private static KeyStore keyStore(Path certFile, Path keyFile) throws Exception {
+        Certificate[] chain;
+        try (var in = Files.newInputStream(certFile)) {
+            chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
+        }
+        String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+        int start = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+        int end = pem.indexOf("-----END PRIVATE KEY-----");
+        if (start < 0 || end < 0) {
+            throw new IllegalArgumentException(keyFile + ": not an unencrypted PKCS#8 key (BEGIN PRIVATE KEY)");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.substring(start + "-----BEGIN PRIVATE KEY-----".length(), end));
+        String algorithm = chain[0].getPublicKey().getAlgorithm();
+        PrivateKey privateKey = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("peer", privateKey, new char[0], chain);
+        return store;
     }
 
     /** The demo's benchmarked routes. */
