@@ -117,6 +117,22 @@ class AccessLogTest {
         assertTrue(batches.getFirst().endsWith(" stream=2"), batches.toString());
     }
 
+    @Test
+    void nonAsciiInThePathIsEscapedSoTheLineIsAsciiWhateverTheBinding() {
+        CompletedExchange exchange = new CompletedExchange(0, PEER, "h2", "GET", "/caf\u00e9/\u20ac", 200, 0, 0, 0, 5,
+                Outcome.COMPLETED);
+        assertEquals("1970-01-01T00:00:00.000Z 127.0.0.1:40834 h2 \"GET /caf\\xe9/\\u20ac\" 200 in=0 out=0 0.000ms stream=5",
+                AccessLog.line(exchange));
+    }
+
+    @Test
+    void largeNumbersAndIpv6PeersAreWrittenWhole() {
+        CompletedExchange exchange = new CompletedExchange(1_796_418_000_123L, new InetSocketAddress("::1", 65535), "h2",
+                "POST", "/upload", 413, 9_876_543_210L, 0, 3_600_000_000_000L, 2_147_483_647L, Outcome.COMPLETED);
+        assertEquals("2026-12-04T21:00:00.123Z 0:0:0:0:0:0:0:1:65535 h2 \"POST /upload\" 413 in=9876543210 out=0 "
+                + "3600000.000ms stream=2147483647", AccessLog.line(exchange));
+    }
+
     private static CompletedExchange exchange(long stream) {
         return new CompletedExchange(1_796_418_000_123L, PEER, "h2", "GET", "/hello", 200, 0, 13, 412_345, stream,
                 Outcome.COMPLETED);
