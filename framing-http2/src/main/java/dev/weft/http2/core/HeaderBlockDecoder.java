@@ -105,6 +105,8 @@ public final class HeaderBlockDecoder {
     private byte[][] cachedOctets;
     private String[] cachedStrings;
     private int[] cachedInfo;
+    /** Alternates the victim when both slots of an array are taken. */
+    private int evictions;
 
     /**
      * What a block decoded to: the fields in order, each with its info word. Reused by its
@@ -252,12 +254,23 @@ public final class HeaderBlockDecoder {
             cachedStrings = new String[CACHE_SLOTS];
             cachedInfo = new int[CACHE_SLOTS];
         }
-        int slot = System.identityHashCode(octets) & (CACHE_SLOTS - 1);
-        if (cachedOctets[slot] != octets) {
-            cachedStrings[slot] = latin1(octets);
-            cachedInfo[slot] = info(octets);
-            cachedOctets[slot] = octets;
+        // Two candidate slots per array (two-way): a browser's 20-odd arrays in 64 direct-mapped
+        // slots would keep evicting each other, and each eviction costs a String and a scan.
+        int hash = System.identityHashCode(octets);
+        int slot = hash & (CACHE_SLOTS - 1);
+        if (cachedOctets[slot] == octets) {
+            return slot;
         }
+        int other = (hash >>> 6) & (CACHE_SLOTS - 1);
+        if (cachedOctets[other] == octets) {
+            return other;
+        }
+        if (cachedOctets[slot] != null && (cachedOctets[other] == null || (evictions++ & 1) == 0)) {
+            slot = other;
+        }
+        cachedStrings[slot] = latin1(octets);
+        cachedInfo[slot] = info(octets);
+        cachedOctets[slot] = octets;
         return slot;
     }
 
