@@ -81,6 +81,8 @@ public final class HeaderBlockDecoder {
     private final HeaderListener listener = this::onField;
     /** List size of the block being decoded, with the overhead of §6.5.2. */
     private int listSize;
+    /** Index of the next field of the block being decoded (for the scanner's transient bits). */
+    private int fieldIndex;
 
     /**
      * @param maxHeaderListSize our SETTINGS_MAX_HEADER_LIST_SIZE
@@ -206,6 +208,7 @@ public final class HeaderBlockDecoder {
         result.clear();
         result.overLimit = false;
         listSize = 0;
+        fieldIndex = 0;
         stream.reset(block, offset, length);
         try {
             decoder.decode(stream, listener);
@@ -235,10 +238,12 @@ public final class HeaderBlockDecoder {
             result.clear();
             return;
         }
-        int nameSlot = lookUp(name);
+        long bit = fieldIndex < 64 ? 1L << fieldIndex : 0;
+        fieldIndex++;
+        int nameSlot = (scanner.transientNames & bit) != 0 ? -1 : lookUp(name);
         String nameString = nameSlot >= 0 ? cachedStrings[nameSlot] : latin1(name);
         int nameInfo = nameSlot >= 0 ? cachedInfo[nameSlot] : info(name);
-        int valueSlot = lookUp(value);
+        int valueSlot = (scanner.transientValues & bit) != 0 ? -1 : lookUp(value);
         String valueString = valueSlot >= 0 ? cachedStrings[valueSlot] : latin1(value);
         int valueInfo = valueSlot >= 0 ? cachedInfo[valueSlot] : info(value);
         result.add(nameString, nameInfo & NAME_CLASS, valueString, valueInfo & ~NAME_CLASS);

@@ -30,6 +30,16 @@ final class HpackBlockScanner {
 
     /** Read position in the block being scanned. */
     private int position;
+    /** Fields seen so far in the block being scanned. */
+    private int fields;
+    /**
+     * Bit {@code i}: field {@code i} (of the first 64) is a literal not added to the dynamic table,
+     * so the decoder hands over a new value array that never comes back (name: a literal name).
+     * Read by {@link HeaderBlockDecoder} to keep such arrays out of its per-array cache, where
+     * they would only evict the table entries that do come back.
+     */
+    long transientValues;
+    long transientNames;
     /** Huffman strings that passed {@link HuffmanCheck}, direct-mapped by length and first octet. */
     private final byte[][] verified = new byte[VERIFIED_SLOTS][];
 
@@ -49,6 +59,9 @@ final class HpackBlockScanner {
      */
     void scan(byte[] block, int offset, int end, int maxTableSize) throws ConnectionError {
         position = offset;
+        fields = 0;
+        transientValues = 0;
+        transientNames = 0;
         boolean fieldSeen = false;
         while (position < end) {
             int first = block[position] & 0xff;
@@ -62,9 +75,10 @@ final class HpackBlockScanner {
                 } else {
                     integer(block, end, 7);
                 }
+                fields++;
                 fieldSeen = true;
             } else if ((first & 0xc0) == 0x40) {
-                literal(block, end, 6);
+                literal(block, end, 6, false);
                 fieldSeen = true;
             } else if ((first & 0xe0) == 0x20) {
                 if (fieldSeen) {
@@ -76,17 +90,25 @@ final class HpackBlockScanner {
                             size, maxTableSize);
                 }
             } else {
-                literal(block, end, 4);
+                literal(block, end, 4, true);
                 fieldSeen = true;
             }
         }
     }
 
-    private void literal(byte[] block, int end, int prefixBits) throws ConnectionError {
+    private void literal(byte[] block, int end, int prefixBits, boolean notIndexed) throws ConnectionError {
+        long bit = fields < 64 ? 1L << fields : 0;
         if (integer(block, end, prefixBits) == 0) {
             string(block, end);
+            if (notIndexed) {
+                transientNames |= bit;
+            }
         }
         string(block, end);
+        if (notIndexed) {
+            transientValues |= bit;
+        }
+        fields++;
     }
 
     private void string(byte[] block, int end) throws ConnectionError {

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The one-pass header path of issue 12: names and values classified once per array by the
@@ -98,6 +99,21 @@ class HeaderPathTest {
         peer.expectReset(3, ErrorCode.PROTOCOL_ERROR);
         peer.send(peer.headers(5, true, get("/")));
         assertEquals(1, peer.events(Http2Event.RequestStarted.class).size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "82 86 41 01 61 04 03 2f 61 20", // :path "/a " literal without indexing: trailing space
+        "82 86 41 01 61 44 01 2f 10 01 58 01 76", // never-indexed literal with name "X"
+        "82 86 41 01 61 44 01 2f 00 01 78 02 61 0a"}) // literal name "x", value "a\n"
+    void malformedLiteralsOutsideTheTableAreRejected(String block) {
+        ScriptedPeer peer = new ScriptedPeer().handshake();
+        peer.send(new Frame.Headers(1, ByteBuffer.wrap(hex(block)), true, true, null, 0));
+        peer.expectReset(1, ErrorCode.PROTOCOL_ERROR);
+        peer.send(new Frame.Headers(3, ByteBuffer.wrap(hex("82 86 41 01 61 04 02 2f 62 00 01 78 01 79")), true, true, null, 0));
+        Http2Event.RequestStarted started = peer.events(Http2Event.RequestStarted.class).get(0);
+        assertEquals("/b", started.head().target());
+        assertEquals("y", started.head().headers().get("x"));
     }
 
     @Test
