@@ -1,9 +1,6 @@
 package dev.weft.server.cli;
 
 import dev.weft.server.WeftStartupException;
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;
@@ -30,21 +27,11 @@ public final class Main {
 
     /** @param args the command line */
     public static void main(String[] args) {
-        System.setErr(batchFriendlyStderr());
+        System.setErr(LineBatchStream.stderr(System.err.charset()));
         int status = run(args, System.getenv(), System.out, System.err);
         if (status != 0) {
             System.exit(status);
         }
-    }
-
-    /**
-     * Standard error with a 256 KiB buffer instead of the JDK's 8 KiB, still flushed at every line's
-     * end: the access log hands slf4j a batch of thousands of lines at once, and this lets a batch
-     * go out in one {@code write(2)} instead of 8 KiB pieces (benchmarks/access-log.sh).
-     */
-    private static PrintStream batchFriendlyStderr() {
-        return new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.err), 256 * 1024), true,
-                System.err.charset());
     }
 
     /** As {@link #run(String[], Map, PrintStream, PrintStream)} with the process environment. */
