@@ -30,6 +30,8 @@ import java.util.concurrent.CountDownLatch;
  * free loopback port, on the transport a suite names.
  */
 final class Http1TestServer implements AutoCloseable {
+    /** Released at close: what a handler that never answers waits for. */
+    private final CountDownLatch closed = new CountDownLatch(1);
     final TransportServer server;
     final Router router = new Router();
     /** Counted down when a handler of {@code /hang} is interrupted. */
@@ -83,7 +85,7 @@ final class Http1TestServer implements AutoCloseable {
                 .get("/hang", request -> {
                     hangStarted.countDown();
                     try {
-                        Thread.sleep(Duration.ofMinutes(5));
+                        closed.await(); // never answers: only an interrupt (the stream's end) or close() ends it
                         return Response.ok("woke up");
                     } catch (InterruptedException e) {
                         hangInterrupted.countDown();
@@ -143,5 +145,6 @@ final class Http1TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        closed.countDown(); // frees a /hang handler the close did not interrupt, so no thread outlives the test
     }
 }

@@ -239,6 +239,7 @@ public abstract class TransportTestKit {
     void stopsReadingFromAPeerThatDoesNotReadItsAnswers() throws Exception {
         TransportConfig config = loopbackConfig();
         AtomicLong maxPending = new AtomicLong();
+        CountDownLatch serverUnwritable = new CountDownLatch(1);
         TransportServer server = start(config, connection -> new ConnectionHandler() {
             @Override
             public void onRead(ByteBuffer data) {
@@ -247,6 +248,13 @@ public abstract class TransportTestKit {
                 connection.write(copy);
                 maxPending.accumulateAndGet(connection.pendingOutputBytes(), Math::max);
                 connection.flush();
+            }
+
+            @Override
+            public void onWritabilityChanged(boolean writable) {
+                if (!writable) {
+                    serverUnwritable.countDown(); // from here on the transport must not read
+                }
             }
 
             @Override
@@ -261,9 +269,10 @@ public abstract class TransportTestKit {
         int total = 16 * 1024 * 1024;
         byte[] sent = randomBytes(total, 7);
         try (Socket socket = connect(server)) {
-            CountDownLatch writerBlocked = new CountDownLatch(1);
             AtomicLong written = new AtomicLong();
+            AtomicReference<Thread> writerThread = new AtomicReference<>();
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                writerThread.set(Thread.currentThread());
                 try {
                     OutputStream out = socket.getOutputStream();
                     for (int offset = 0; offset < total; offset += 4096) {
@@ -275,20 +284,14 @@ public abstract class TransportTestKit {
                     throw new RuntimeException(e);
                 }
             }, Executors.newVirtualThreadPerTaskExecutor());
-            // The writer must stall: the server stopped reading because we do not read.
-            long last = -1;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (System.nanoTime() < deadline) {
-                long now = written.get();
-                if (now == last && now < total) {
-                    writerBlocked.countDown();
-                    break;
-                }
-                last = now;
-                Thread.sleep(200); // sampling progress: the writer is stalled when it stops moving
-            }
-            assertTrue(writerBlocked.await(0, TimeUnit.SECONDS), "the writer never stalled");
-            assertFalse(writer.isDone());
+            // The server's output passes its high watermark because we do not read; it then stops
+            // reading, the socket buffers fill, and the writer blocks in write() short of the end.
+            assertTrue(serverUnwritable.await(20, TimeUnit.SECONDS), "the server's output never passed its high watermark");
+            Poll.until("the writer blocked in write()", Duration.ofSeconds(20), () -> {
+                Thread thread = writerThread.get();
+                return thread != null && thread.getState() == Thread.State.WAITING && written.get() < total;
+            }, () -> "written " + written.get() + " of " + total + ", writer " + writerThread.get());
+            assertFalse(writer.isDone(), "the writer finished although the server stopped reading");
             byte[] received = socket.getInputStream().readAllBytes();
             writer.join();
             assertArrayEquals(sent, received);

@@ -149,7 +149,7 @@ final class InboundHeaders {
             rejectHeaderListTooLarge(id, block.endStream);
             return;
         }
-        RequestHead head = MessageValidator.request(id, decoded.fields());
+        RequestHead head = MessageValidator.request(id, decoded);
         if (block.endStream && head.contentLength() > 0) {
             throw stream(id, PROTOCOL_ERROR, "content-length %d but END_STREAM on HEADERS", head.contentLength());
         }
@@ -165,7 +165,7 @@ final class InboundHeaders {
         if (decoded.overLimit()) {
             throw stream(s.id, PROTOCOL_ERROR, "trailers exceed SETTINGS_MAX_HEADER_LIST_SIZE");
         }
-        var trailers = MessageValidator.trailers(s.id, decoded.fields());
+        var trailers = MessageValidator.trailers(s.id, decoded);
         if (s.contentLength >= 0 && s.received != s.contentLength) {
             throw stream(s.id, PROTOCOL_ERROR, "DATA length %d does not match content-length %d", s.received, s.contentLength);
         }

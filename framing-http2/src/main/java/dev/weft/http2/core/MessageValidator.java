@@ -4,8 +4,6 @@ import static dev.weft.http2.core.ErrorCode.PROTOCOL_ERROR;
 import static dev.weft.http2.core.Http2Exception.stream;
 
 import dev.weft.api.Headers;
-import java.util.List;
-import java.util.Set;
 
 /**
  * HTTP message rules of RFC 9113 §8 for requests and trailers. A malformed message is a stream
@@ -14,52 +12,53 @@ import java.util.Set;
  * <p>Threading: stateless.
  */
 final class MessageValidator {
-    /** §8.2.2: fields that only make sense for one HTTP/1.1 hop. */
-    private static final Set<String> CONNECTION_SPECIFIC =
-            Set.of("connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade");
-
     private MessageValidator() {
     }
 
-    static RequestHead request(int streamId, List<HeaderField> fields) throws StreamError {
+    /**
+     * @param fields the decoded block, with each field's name class and value verdict from the
+     *        decoder's per-array cache, so no name or value is scanned here
+     */
+    static RequestHead request(int streamId, HeaderBlockDecoder.Result fields) throws StreamError {
         String method = null;
         String scheme = null;
         String authority = null;
         String path = null;
+        String host = null;
         boolean regularSeen = false;
         long contentLength = -1;
         Headers.Builder headers = Headers.builder();
         StringBuilder cookies = null;
-        for (HeaderField field : fields) {
-            String name = field.name();
-            String value = field.value();
-            checkValue(streamId, name, value);
-            if (field.isPseudo()) {
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            String name = fields.name(i);
+            String value = fields.value(i);
+            int valueInfo = fields.valueInfo(i);
+            checkValue(streamId, name, valueInfo);
+            int nameClass = fields.nameInfo(i);
+            if (nameClass >= HeaderBlockDecoder.METHOD && nameClass <= HeaderBlockDecoder.PSEUDO_OTHER) {
                 if (regularSeen) {
                     throw malformed(streamId, "pseudo-header %s after a regular field", name);
                 }
-                switch (name) {
-                    case ":method" -> method = once(streamId, name, method, value);
-                    case ":scheme" -> scheme = once(streamId, name, scheme, value);
-                    case ":authority" -> authority = once(streamId, name, authority, value);
-                    case ":path" -> path = once(streamId, name, path, value);
+                switch (nameClass) {
+                    case HeaderBlockDecoder.METHOD -> method = once(streamId, name, method, value);
+                    case HeaderBlockDecoder.SCHEME -> scheme = once(streamId, name, scheme, value);
+                    case HeaderBlockDecoder.AUTHORITY -> authority = once(streamId, name, authority, value);
+                    case HeaderBlockDecoder.PATH -> path = once(streamId, name, path, value);
                     default -> throw malformed(streamId, "unknown or response pseudo-header %s in a request", name);
                 }
                 continue;
             }
             regularSeen = true;
-            checkName(streamId, name);
-            if (CONNECTION_SPECIFIC.contains(name)) {
-                throw malformed(streamId, "connection-specific field %s", name);
-            }
-            switch (name) {
-                case "te" -> {
-                    if (!value.equals("trailers")) {
+            checkName(streamId, name, nameClass);
+            switch (nameClass) {
+                case HeaderBlockDecoder.CONNECTION_SPECIFIC -> throw malformed(streamId, "connection-specific field %s", name);
+                case HeaderBlockDecoder.TE -> {
+                    if ((valueInfo & HeaderBlockDecoder.VALUE_TRAILERS) == 0) {
                         throw malformed(streamId, "te: %s, only \"trailers\" is allowed", value);
                     }
                     headers.add(name, value);
                 }
-                case "content-length" -> {
+                case HeaderBlockDecoder.CONTENT_LENGTH -> {
                     long parsed = parseLength(streamId, value);
                     if (contentLength >= 0 && parsed != contentLength) {
                         throw malformed(streamId, "conflicting content-length values");
@@ -67,7 +66,14 @@ final class MessageValidator {
                     contentLength = parsed;
                     headers.add(name, value);
                 }
-                case "cookie" -> cookies = cookies == null ? new StringBuilder(value) : cookies.append("; ").append(value);
+                case HeaderBlockDecoder.HOST -> {
+                    if (host == null) {
+                        host = value;
+                    }
+                    headers.add(name, value);
+                }
+                case HeaderBlockDecoder.COOKIE ->
+                        cookies = cookies == null ? new StringBuilder(value) : cookies.append("; ").append(value);
                 default -> headers.add(name, value);
             }
         }
@@ -93,58 +99,48 @@ final class MessageValidator {
         if (!path.startsWith("/") && !(path.equals("*") && method.equals("OPTIONS"))) {
             throw malformed(streamId, ":path %s is neither absolute nor * for OPTIONS", path);
         }
-        Headers built = headers.build();
         if (authority == null) {
-            String host = built.get("host");
             authority = host == null ? "" : host;
         }
-        return new RequestHead(method, scheme, authority, path, built, contentLength);
+        return new RequestHead(method, scheme, authority, path, headers.build(), contentLength);
     }
 
-    static Headers trailers(int streamId, List<HeaderField> fields) throws StreamError {
+    static Headers trailers(int streamId, HeaderBlockDecoder.Result fields) throws StreamError {
         Headers.Builder headers = Headers.builder();
-        for (HeaderField field : fields) {
-            if (field.isPseudo()) {
-                throw malformed(streamId, "pseudo-header %s in trailers", field.name());
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            String name = fields.name(i);
+            int nameClass = fields.nameInfo(i);
+            if (nameClass >= HeaderBlockDecoder.METHOD && nameClass <= HeaderBlockDecoder.PSEUDO_OTHER) {
+                throw malformed(streamId, "pseudo-header %s in trailers", name);
             }
-            checkName(streamId, field.name());
-            checkValue(streamId, field.name(), field.value());
-            if (CONNECTION_SPECIFIC.contains(field.name())) {
-                throw malformed(streamId, "connection-specific field %s in trailers", field.name());
+            checkName(streamId, name, nameClass);
+            checkValue(streamId, name, fields.valueInfo(i));
+            if (nameClass == HeaderBlockDecoder.CONNECTION_SPECIFIC) {
+                throw malformed(streamId, "connection-specific field %s in trailers", name);
             }
-            headers.add(field.name(), field.value());
+            headers.add(name, fields.value(i));
         }
         return headers.build();
     }
 
-    /** §8.2.1: lower-case token characters only. */
-    private static void checkName(int streamId, String name) throws StreamError {
-        if (name.isEmpty()) {
+    /** §8.2.1: lower-case token characters only (classified by the decoder). */
+    private static void checkName(int streamId, String name, int nameClass) throws StreamError {
+        if (nameClass == HeaderBlockDecoder.EMPTY_NAME) {
             throw malformed(streamId, "empty field name");
         }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || (c >= 'A' && c <= 'Z') || c >= 0x7f || c == ':') {
-                throw malformed(streamId, "field name %s has an upper-case or invalid character", name);
-            }
+        if (nameClass == HeaderBlockDecoder.BAD_NAME) {
+            throw malformed(streamId, "field name %s has an upper-case or invalid character", name);
         }
     }
 
-    /** §8.2.1: no NUL, CR or LF, no leading or trailing whitespace. */
-    private static void checkValue(int streamId, String name, String value) throws StreamError {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == 0 || c == '\r' || c == '\n') {
-                throw malformed(streamId, "value of %s contains NUL, CR or LF", name);
-            }
+    /** §8.2.1: no NUL, CR or LF, no leading or trailing whitespace (classified by the decoder). */
+    private static void checkValue(int streamId, String name, int valueInfo) throws StreamError {
+        if ((valueInfo & HeaderBlockDecoder.VALUE_CONTROL) != 0) {
+            throw malformed(streamId, "value of %s contains NUL, CR or LF", name);
         }
-        if (!value.isEmpty() && (isBlank(value.charAt(0)) || isBlank(value.charAt(value.length() - 1)))) {
+        if ((valueInfo & HeaderBlockDecoder.VALUE_BLANK_EDGE) != 0) {
             throw malformed(streamId, "value of %s starts or ends with whitespace", name);
         }
-    }
-
-    private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t';
     }
 
     private static String once(int streamId, String name, String previous, String value) throws StreamError {

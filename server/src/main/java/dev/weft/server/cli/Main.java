@@ -27,6 +27,7 @@ public final class Main {
 
     /** @param args the command line */
     public static void main(String[] args) {
+        System.setErr(LineBatchStream.stderr(System.err.charset()));
         int status = run(args, System.getenv(), System.out, System.err);
         if (status != 0) {
             System.exit(status);

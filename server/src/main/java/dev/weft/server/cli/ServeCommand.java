@@ -88,6 +88,9 @@ final class ServeCommand {
         } catch (RuntimeException e) {
             files.close();
             temp.close();
+            if (accessLog != null) {
+                accessLog.close();
+            }
             throw e;
         }
         AdminServer admin = null;
@@ -114,6 +117,9 @@ final class ServeCommand {
             LOG.info("stopping: GOAWAY to {} connection(s){} in flight, finishing them (up to {} s); health says draining",
                     connections, exchanges, grace.toSeconds());
             server.stop(grace).join();
+            if (accessLog != null) {
+                accessLog.close(); // after the stop: every exchange has completed, so the last batch has them all
+            }
             files.close();
             long millis = (System.nanoTime() - begin) / 1_000_000;
             temp.close();

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -30,6 +31,8 @@ import java.util.stream.Stream;
  * <p>Threading: start and close from the test thread; the counters are atomic.
  */
 final class HostileServer implements AutoCloseable {
+    /** Released at close: what a handler that never answers waits for. */
+    private final CountDownLatch closed = new CountDownLatch(1);
     /** Size of {@code /files/big.bin}. */
     static final int BIG_FILE = 8 << 20;
 
@@ -59,7 +62,7 @@ final class HostileServer implements AutoCloseable {
         router.get("/hang", request -> {
             hangStarted.incrementAndGet();
             try {
-                Thread.sleep(Duration.ofMinutes(5));
+                closed.await(); // never answers: only an interrupt (the stream's end) or close() ends it
                 return Response.ok("woke up");
             } catch (InterruptedException e) {
                 hangInterrupted.incrementAndGet();
@@ -111,6 +114,7 @@ final class HostileServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(Duration.ofSeconds(2)).join();
+        closed.countDown(); // frees a /hang handler the stop did not interrupt, so no thread outlives the test
         temp.close();
     }
 }
