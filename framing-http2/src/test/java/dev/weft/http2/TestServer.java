@@ -10,6 +10,7 @@ import dev.weft.spi.ProtocolContext;
 import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.testing.TrustingTls;
 import dev.weft.transport.epoll.EpollTransport;
 import dev.weft.tls.TlsConfig;
 import dev.weft.tls.TlsLayer;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,8 +32,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The demo routes of ARCHITECTURE.md (plus a few for tests) served over h2 on a free loopback
@@ -180,32 +178,7 @@ final class TestServer implements AutoCloseable {
     /** The TLS suites' credentials, made once per test JVM (keytool takes a second or two). */
     private static final class Tls {
         static final TlsConfig SERVER = TlsConfig.selfSigned();
-        static final SSLContext CLIENT = trustingEverything();
-
-        private static SSLContext trustingEverything() {
-            X509TrustManager any = new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    // the test's own self-signed certificate
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            };
-            try {
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, new TrustManager[] {any}, null);
-                return context;
-            } catch (java.security.GeneralSecurityException e) {
-                throw new AssertionError(e);
-            }
-        }
+        static final SSLContext CLIENT = TrustingTls.context();
     }
 
     /** The transport named {@code name}; an unavailable one fails its {@code start} with the reason. */

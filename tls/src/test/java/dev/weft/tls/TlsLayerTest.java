@@ -12,6 +12,7 @@ import dev.weft.spi.ConnectionHandler;
 import dev.weft.spi.Transport;
 import dev.weft.spi.TransportConfig;
 import dev.weft.spi.TransportServer;
+import dev.weft.testing.TrustingTls;
 import dev.weft.transport.epoll.EpollTransport;
 import dev.weft.transport.nio.NioTransport;
 import java.io.IOException;
@@ -23,8 +24,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -32,12 +31,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -229,7 +225,7 @@ class TlsLayerTest {
 
     /** A client that trusts any certificate (the server's is self-signed) and offers {@code alpn}. */
     static SSLSocket client(int port, String... alpn) throws IOException {
-        SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket socket = (SSLSocket) TrustingTls.context().getSocketFactory().createSocket("127.0.0.1", port);
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         SSLParameters parameters = socket.getSSLParameters();
         if (alpn.length > 0) {
@@ -237,29 +233,6 @@ class TlsLayerTest {
         }
         socket.setSSLParameters(parameters);
         return socket;
-    }
-
-    static SSLContext trustAll() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-            return context;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new AssertionError(e);
-        }
     }
 
     /** Echoes every byte; ends its side when the peer ends its. */

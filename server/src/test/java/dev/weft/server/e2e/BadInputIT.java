@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.server.WeftProcess;
 import dev.weft.testing.Poll;
+import dev.weft.testing.TrustingTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,18 +14,13 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,23 +163,8 @@ class BadInputIT {
     }
 
     /** A TLS client that trusts the self-signed certificate and offers {@code alpn} (none if empty). */
-    private static SSLSocket tlsClient(WeftProcess weft, String... alpn) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", weft.port());
+    private static SSLSocket tlsClient(WeftProcess weft, String... alpn) throws IOException {
+        SSLSocket socket = (SSLSocket) TrustingTls.context().getSocketFactory().createSocket("127.0.0.1", weft.port());
         socket.setSoTimeout(READ_TIMEOUT_MS);
         if (alpn.length > 0) {
             SSLParameters parameters = socket.getSSLParameters();

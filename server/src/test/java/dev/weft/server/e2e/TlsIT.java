@@ -7,24 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.server.Plugins;
 import dev.weft.testing.ExternalTool;
+import dev.weft.testing.TrustingTls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -181,7 +177,7 @@ class TlsIT {
     @ValueSource(strings = {"nio", "epoll"})
     void clientWithoutAlpnIsServedByTheProtocolItsBytesStart(String transport) throws Exception {
         WeftProcess weft = server(transport);
-        try (SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket("127.0.0.1", weft.port())) {
+        try (SSLSocket socket = (SSLSocket) TrustingTls.context().getSocketFactory().createSocket("127.0.0.1", weft.port())) {
             socket.setSoTimeout(20_000);
             socket.startHandshake();
             assertEquals("", socket.getApplicationProtocol(), "no ALPN was offered, none agreed");
@@ -209,24 +205,5 @@ class TlsIT {
         assertEquals("Hello, world!", result.stdout());
         assertTrue(result.stderr().contains("CN=weft-test"), result.describe());
         assertTrue(weft.stderr().contains("TLS: CN=weft-test, RSA key"), weft.stderr());
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
-        return context;
     }
 }
